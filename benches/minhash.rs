@@ -1,0 +1,179 @@
+//! Throughput of the near-duplicate cores on graded text sizes: shingling alone, the MinHash
+//! kernel alone (bytes of source text per second, shingles precomputed), both together, and
+//! LSH candidate pairs over N signatures.
+//!
+//! Text comes from the BBC News articles in `../shared/data` when present (real news has the
+//! real word-length and repetition profile); without it the benchmark says so and falls back
+//! to deterministic synthetic text, whose figures are not comparable with real ones.
+//!
+//! Run: `cargo bench --bench minhash` (add `-- shingle` etc. to select a group).
+
+use copydesk::dedup::lsh::{candidate_pairs, optimal_params};
+use copydesk::dedup::minhash::MinHasher;
+use copydesk::dedup::shingle::Shingler;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use std::path::Path;
+
+const SIZES: [usize; 3] = [512, 4 * 1024, 64 * 1024];
+const NUM_PERM: usize = 128;
+const N: usize = 5;
+const SEED: u64 = 1;
+
+/// About 1 MB of text: real BBC articles when `../shared/data` exists, else synthetic words.
+fn corpus() -> String {
+    let root = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/bbc-news-fulltext"
+    ));
+    let mut text = String::new();
+    let mut files = Vec::new();
+    collect_txt(root, &mut files);
+    files.sort();
+    for f in files {
+        // Lossy: one BBC file is ISO-8859; a replacement character costs nothing here.
+        if let Ok(bytes) = std::fs::read(&f) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            text.push('\n');
+        }
+        if text.len() >= 1 << 20 {
+            break;
+        }
+    }
+    if text.is_empty() {
+        eprintln!("benches/minhash: ../shared/data absent, using synthetic text");
+        text = synthetic(1 << 20);
+    } else {
+        eprintln!(
+            "benches/minhash: using {} bytes of BBC News text",
+            text.len()
+        );
+    }
+    text
+}
+
+fn collect_txt(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_txt(&p, out);
+        } else if p.extension().is_some_and(|x| x == "txt") {
+            out.push(p);
+        }
+    }
+}
+
+/// Deterministic words of 2–9 letters with a skewed choice so that some repeat, like prose.
+fn synthetic(len: usize) -> String {
+    let mut state = 0x1234_5678_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let vocab: Vec<String> = (0..5000)
+        .map(|_| {
+            let l = 2 + (next() % 8) as usize;
+            (0..l)
+                .map(|_| (b'a' + (next() % 26) as u8) as char)
+                .collect()
+        })
+        .collect();
+    let mut s = String::with_capacity(len + 16);
+    while s.len() < len {
+        let r = next() % 5000;
+        let i = (r * r / 5000) as usize; // skew towards the front of the vocabulary
+        s.push_str(&vocab[i]);
+        s.push_str(if next() % 12 == 0 { ". " } else { " " });
+    }
+    s
+}
+
+/// A slice of `text` of about `len` bytes, cut at a char boundary.
+fn piece(text: &str, len: usize) -> &str {
+    let mut end = len.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn bench_text(c: &mut Criterion) {
+    let text = corpus();
+    let hasher = MinHasher::new(NUM_PERM, SEED);
+    let mut shingler = Shingler::new();
+    let mut shingles = Vec::new();
+    let mut sig = vec![0u32; NUM_PERM];
+
+    let mut g = c.benchmark_group("shingle");
+    for size in SIZES {
+        let t = piece(&text, size);
+        g.throughput(Throughput::Bytes(t.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(size), t, |b, t| {
+            b.iter(|| shingler.shingle_into(black_box(t), N, SEED, &mut shingles))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("minhash_kernel");
+    for size in SIZES {
+        let t = piece(&text, size);
+        shingler.shingle_into(t, N, SEED, &mut shingles);
+        g.throughput(Throughput::Bytes(t.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(size), &shingles, |b, s| {
+            b.iter(|| hasher.signature_into(black_box(s), &mut sig))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("shingle_and_minhash");
+    for size in SIZES {
+        let t = piece(&text, size);
+        g.throughput(Throughput::Bytes(t.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(size), t, |b, t| {
+            b.iter(|| {
+                shingler.shingle_into(black_box(t), N, SEED, &mut shingles);
+                hasher.signature_into(&shingles, &mut sig);
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_lsh(c: &mut Criterion) {
+    let hasher = MinHasher::new(NUM_PERM, SEED);
+    let params = optimal_params(0.7, NUM_PERM);
+    let mut g = c.benchmark_group("lsh_candidate_pairs");
+    g.sample_size(10);
+    for n in [1_000usize, 10_000, 100_000] {
+        // One signature in ten is a near copy of its predecessor (90% of shingles shared),
+        // so the buckets hold real pairs as well as singletons.
+        let sigs: Vec<Vec<u32>> = (0..n as u64)
+            .map(|i| {
+                let base = if i % 10 == 9 {
+                    (i - 1) * 1000
+                } else {
+                    i * 1000
+                };
+                let shift = if i % 10 == 9 { 10 } else { 0 };
+                let set: Vec<u64> = (base + shift..base + shift + 100)
+                    .map(|x| xxhash_rust::xxh3::xxh3_64(&x.to_le_bytes()))
+                    .collect();
+                hasher.signature(&set)
+            })
+            .collect();
+        let refs: Vec<&[u32]> = sigs.iter().map(Vec::as_slice).collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &refs, |b, r| {
+            b.iter(|| candidate_pairs(black_box(r), &params))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_text, bench_lsh);
+criterion_main!(benches);

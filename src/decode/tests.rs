@@ -1,0 +1,121 @@
+//! Tests of the public API as a whole: examples from the issue, and property tests
+//! (idempotence, no panics, clean text unchanged). The per-stage tests live beside each stage.
+
+use super::*;
+use proptest::prelude::*;
+
+fn fix(s: &str) -> String {
+    fix_text(s, &DecodeOptions::default(), &mut Repairs::new())
+}
+
+#[test]
+fn issue_examples() {
+    assert_eq!(fix("RussiaÃ¢â‚¬â„¢s"), "Russia\u{2019}s");
+    assert_eq!(
+        fix("&#8220;Hi&#8221; said AT&amp;T"),
+        "\u{201c}Hi\u{201d} said AT&T"
+    );
+    assert_eq!(
+        fix("the  #36;10 million, quot;he said quot;"),
+        "the $10 million,\"he said\""
+    );
+    assert_eq!(fix("a\u{a0}b\u{200b}c\u{7}\r\nd\re"), "a bc\nd\ne");
+    assert_eq!(fix("e\u{301}"), "é");
+}
+
+#[test]
+fn repairs_are_counted() {
+    let mut r = Repairs::new();
+    let out = fix_text("l’Ã©tÃ©\u{a0}&amp;\r\n", &DecodeOptions::default(), &mut r);
+    assert_eq!(out, "l’été &\n");
+    assert_eq!(r.get("mojibake"), Some(&1));
+    assert_eq!(r.get("nbsp"), Some(&1));
+    assert_eq!(r.get("html_entity"), Some(&1));
+    assert_eq!(r.get("line_break"), Some(&1));
+}
+
+#[test]
+fn folding_is_opt_in() {
+    let text = "“Quote” – ‘dash’ — ﬁne";
+    assert_eq!(fix(text), text);
+    let opts = DecodeOptions {
+        fold_quotes: true,
+        fold_dashes: true,
+        normalization: Normalization::Nfkc,
+        ..DecodeOptions::default()
+    };
+    assert_eq!(
+        fix_text(text, &opts, &mut Repairs::new()),
+        "\"Quote\" - 'dash' - fine"
+    );
+}
+
+#[test]
+fn nfkc_runs_after_repair() {
+    // Under NFKC first, "Â½" would become "Â1⁄2" and the evidence would be gone.
+    let opts = DecodeOptions {
+        normalization: Normalization::Nfkc,
+        ..DecodeOptions::default()
+    };
+    assert_eq!(fix_text("Ã©tÃ© Â½", &opts, &mut Repairs::new()), "été 1⁄2");
+}
+
+#[test]
+fn decode_bytes_end_to_end() {
+    let d = decode_bytes(b"Caf\xe9 \x93cr\xe8me\x94\r\n", &DecodeOptions::default()).unwrap();
+    assert_eq!(d.text, "Café “crème”\n");
+    assert_eq!(d.encoding, "windows-1252");
+    let d = decode_bytes(b"", &DecodeOptions::default()).unwrap();
+    assert_eq!((d.text.as_str(), d.encoding.as_str()), ("", "UTF-8"));
+    let bin = [
+        0u8, 1, 2, 3, 0, 0, 0xff, 0x10, 0, 7, 0, 0x80, 0x81, 0, 0, 9, 0xfe, 0, 0,
+    ];
+    assert!(matches!(
+        decode_bytes(&bin, &DecodeOptions::default()),
+        Err(DecodeError::Binary { .. })
+    ));
+    let d = decode_bytes(
+        b"\xa0\xe1\xe2",
+        &DecodeOptions {
+            encoding: Some(encoding_rs::UTF_8),
+            ..DecodeOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(d.repairs.get("replacement_char"), Some(&3));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fix_text_is_idempotent(s in "\\PC{0,40}") {
+        let once = fix(&s);
+        prop_assert_eq!(fix(&once), once);
+    }
+
+    #[test]
+    fn fix_text_is_idempotent_on_mojibake_alphabet(s in "[a-zA-Z ÃÂâ€™œ\u{80}-\u{9f}©®¨¬´¦¤ÐÑРСВГ√ƒ╨┐├&#;0-9\u{a0}\u{200b}\u{fffd}?]{0,24}") {
+        let once = fix(&s);
+        prop_assert_eq!(fix(&once), once);
+    }
+
+    #[test]
+    fn decode_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        if let Ok(d) = decode_bytes(&bytes, &DecodeOptions::default()) {
+            prop_assert_eq!(fix(&d.text), d.text);
+        }
+    }
+
+    #[test]
+    fn clean_text_is_unchanged(s in "[a-zA-Z0-9 .,;:!?'()\\n\\t-]{0,80}") {
+        prop_assert_eq!(fix(&s), s);
+    }
+
+    #[test]
+    fn accented_words_without_markers_are_unchanged(s in "([a-zA-Z]{1,4}[éèêàçôûüöäßñóíáúãõøåæœ]?[ .,’“”–—…]?){0,12}") {
+        // Lowercase accented Latin words plus typographic punctuation: no mojibake marker,
+        // already NFC, no controls, so nothing may change.
+        prop_assert_eq!(fix(&s), s);
+    }
+}

@@ -1,0 +1,402 @@
+//! Word n-gram shingling of normalized text into 64-bit hashes, and exact set similarity.
+//!
+//! This is where a paragraph becomes a set: the text is cut into tokens, each run of `n`
+//! consecutive tokens (a shingle) is hashed once with xxh3, and the hashes are sorted and
+//! deduplicated. The tokenizer is made to ignore the edits that copy-editors make to wire
+//! copy without changing it: case, punctuation and quote style ("said Wednesday," and
+//! "said wednesday" give the same shingles; so do `don't` and `don’t`). Scripts written
+//! without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar) are cut
+//! into one token per character, so such a paragraph is not one giant token.
+//!
+//! It is not a normalizer: Unicode normalization, mojibake repair, boilerplate removal and
+//! alias canonicalization happen upstream, and this module trusts that its input is already
+//! the text that should be compared. It knows nothing of documents or paragraphs either; the
+//! caller decides what a unit of text is. [`jaccard`] and [`containment`] give the exact
+//! similarities that candidate pairs are verified with.
+//!
+//! Tokenization rules, in full:
+//! - letters and digits (any script) are kept, lower-cased;
+//! - whitespace, dashes and slashes end a token (`well-known` = `well known`);
+//! - every other character (punctuation, quotes, symbols, zero-width marks) is dropped
+//!   *without* ending the token, so `U.S.` = `us` and `don’t` = `dont`;
+//! - a character of a scriptio-continua script is a token of its own.
+//!
+//! The hash of a shingle is `xxh3_64_with_seed` of its tokens joined by one ASCII space, so a
+//! shingle hash is defined by its text alone and is the same on every machine.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Reusable shingling state: the normalized text and token boundaries of the last call.
+///
+/// [`shingle_hashes`] builds one per call; a caller shingling many texts keeps a `Shingler`
+/// so the buffers are allocated once and reused, which is the whole point of the type.
+#[derive(Debug, Default, Clone)]
+pub struct Shingler {
+    /// The normalized tokens of the current text, each followed by one ASCII space.
+    buf: Vec<u8>,
+    /// For each token, the offset in `buf` one past its last byte.
+    ends: Vec<usize>,
+}
+
+impl Shingler {
+    /// Makes a shingler with empty buffers; they grow to the largest text seen.
+    pub fn new() -> Shingler {
+        Shingler::default()
+    }
+
+    /// Clears `out` and fills it with the sorted, deduplicated hashes of the word `n`-grams
+    /// of `text`, as [`shingle_hashes`] documents.
+    pub fn shingle_into(&mut self, text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
+        out.clear();
+        self.tokenize(text);
+        let count = self.ends.len();
+        if count == 0 {
+            return;
+        }
+        // n = 0 has no meaningful reading; treating it as 1 keeps the function total.
+        let n = n.max(1);
+        if count <= n {
+            // A text shorter than one shingle is still a unit that can be copied: all of its
+            // tokens form a single shingle rather than none, so two identical short
+            // paragraphs still match.
+            out.push(xxh3_64_with_seed(&self.buf[..self.ends[count - 1]], seed));
+            return;
+        }
+        out.reserve(count + 1 - n);
+        for first in 0..=count - n {
+            let start = if first == 0 {
+                0
+            } else {
+                self.ends[first - 1] + 1
+            };
+            let end = self.ends[first + n - 1];
+            out.push(xxh3_64_with_seed(&self.buf[start..end], seed));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Fills `buf` and `ends` with the normalized tokens of `text`.
+    fn tokenize(&mut self, text: &str) {
+        self.buf.clear();
+        self.ends.clear();
+        // True while a token has been started and not yet ended.
+        let mut open = false;
+        for c in text.chars() {
+            if c.is_ascii() {
+                let b = c as u8;
+                if b.is_ascii_alphanumeric() {
+                    self.buf.push(b.to_ascii_lowercase());
+                    open = true;
+                } else if b.is_ascii_whitespace() || b == b'-' || b == b'/' {
+                    self.end_token(&mut open);
+                }
+                // Any other ASCII character is punctuation or a symbol: dropped in place.
+                continue;
+            }
+            if is_scriptio_continua(c) {
+                self.end_token(&mut open);
+                push_char(&mut self.buf, c);
+                open = true;
+                self.end_token(&mut open);
+            } else if c.is_alphanumeric() {
+                // Lower-casing can add a combining mark ('İ' becomes 'i' + U+0307); marks are
+                // dropped everywhere else, so they are dropped here too to keep both spellings
+                // equal.
+                for lower in c.to_lowercase().filter(|l| l.is_alphanumeric()) {
+                    push_char(&mut self.buf, lower);
+                }
+                open = true;
+            } else if c.is_whitespace() || ends_token(c) {
+                self.end_token(&mut open);
+            }
+        }
+        self.end_token(&mut open);
+    }
+
+    fn end_token(&mut self, open: &mut bool) {
+        if *open {
+            self.ends.push(self.buf.len());
+            self.buf.push(b' ');
+            *open = false;
+        }
+    }
+}
+
+/// Clears `out` and fills it with the sorted, deduplicated xxh3 hashes (seeded with `seed`)
+/// of the `n`-token shingles of `text`.
+///
+/// Tokens are lower-cased words with punctuation stripped, or single characters of scripts
+/// written without spaces (see the module documentation for the exact rules). A text with at
+/// least one token but fewer than `n` yields one shingle of all its tokens; a text with no
+/// token (empty, or only punctuation) yields none. `n = 0` is read as 1.
+///
+/// This allocates scratch buffers on every call; use a [`Shingler`] in a loop.
+pub fn shingle_hashes(text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
+    Shingler::new().shingle_into(text, n, seed, out);
+}
+
+/// Exact Jaccard similarity |a ∩ b| / |a ∪ b| of two sorted, deduplicated hash sets.
+///
+/// Two empty sets have similarity 0: an empty paragraph is never a copy of anything.
+/// Unsorted input gives a meaningless number, but never a panic.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let inter = intersection_len(a, b);
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
+}
+
+/// Containment |a ∩ b| / min(|a|, |b|) of two sorted, deduplicated hash sets: 1 when the
+/// smaller set lies wholly inside the larger one.
+///
+/// This is what lets a wire story cut at the bottom still match its full version, where
+/// Jaccard falls with the length of the cut. 0 when either set is empty.
+pub fn containment(a: &[u64], b: &[u64]) -> f64 {
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        0.0
+    } else {
+        intersection_len(a, b) as f64 / smaller as f64
+    }
+}
+
+/// Size of the intersection of two sorted slices, by a linear merge.
+fn intersection_len(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut inter) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter
+}
+
+fn push_char(buf: &mut Vec<u8>, c: char) {
+    let mut tmp = [0u8; 4];
+    buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+}
+
+/// Characters that separate words even when no space surrounds them, so they end a token
+/// instead of vanishing: dashes and slashes ("Paris–Berlin", "and/or", an em dash glued to both
+/// words), and the punctuation of CJK text, which is followed by no space ("发布了iPhone。Apple"
+/// must not give the token "iphoneapple").
+fn ends_token(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2010}'..='\u{2015}' // hyphen, non-breaking hyphen, figure, en, em, horizontal bar
+            | '\u{2212}' // minus sign
+            | '\u{FE58}' | '\u{FE63}' // small em dash, small hyphen-minus
+            | '\u{2044}' | '\u{2215}' // fraction and division slash
+            | '\u{3000}'..='\u{303F}' // CJK symbols and punctuation
+            | '\u{FF00}'..='\u{FF0F}' // full-width punctuation, including hyphen-minus and slash
+            | '\u{FF1A}'..='\u{FF20}'
+            | '\u{FF3B}'..='\u{FF40}'
+            | '\u{FF5B}'..='\u{FF65}'
+    )
+}
+
+/// Scripts whose writing puts no space between words. Each of their characters becomes a
+/// token; Hangul is absent on purpose, because Korean is written with spaces.
+fn is_scriptio_continua(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+            | 0x1000..=0x109F // Myanmar
+            | 0x1780..=0x17FF // Khmer
+            | 0x3040..=0x30FF // Hiragana, Katakana
+            | 0x31F0..=0x31FF // Katakana phonetic extensions
+            | 0x3400..=0x4DBF // CJK extension A
+            | 0x4E00..=0x9FFF // CJK unified ideographs
+            | 0xF900..=0xFAFF // CJK compatibility ideographs
+            | 0xFF66..=0xFF9F // half-width Katakana
+            | 0x20000..=0x3FFFF // CJK extensions B and later
+    ) && c.is_alphanumeric()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn shingles(text: &str, n: usize) -> Vec<u64> {
+        let mut out = Vec::new();
+        shingle_hashes(text, n, 7, &mut out);
+        out
+    }
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut s = Shingler::new();
+        s.tokenize(text);
+        let mut start = 0;
+        s.ends
+            .iter()
+            .map(|&end| {
+                let t = String::from_utf8(s.buf[start..end].to_vec()).unwrap();
+                start = end + 1;
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn punctuation_case_and_quotes_do_not_matter() {
+        assert_eq!(
+            shingles("He said Wednesday, “we don’t know.”", 3),
+            shingles("he said wednesday \"we don't know\"", 3)
+        );
+        assert_eq!(
+            tokens("U.S. well-known—and/or"),
+            ["us", "well", "known", "and", "or"]
+        );
+    }
+
+    #[test]
+    fn hash_is_xxh3_of_the_joined_tokens() {
+        assert_eq!(shingles("The Quick, brown fox!", 2), {
+            let mut v: Vec<u64> = ["the quick", "quick brown", "brown fox"]
+                .iter()
+                .map(|s| xxh3_64_with_seed(s.as_bytes(), 7))
+                .collect();
+            v.sort_unstable();
+            v
+        });
+    }
+
+    #[test]
+    fn short_and_empty_texts() {
+        assert!(shingles("", 5).is_empty());
+        assert!(shingles("  ,.;!? “” — ", 5).is_empty());
+        assert_eq!(
+            shingles("Breaking: markets fall", 5),
+            vec![xxh3_64_with_seed(b"breaking markets fall", 7)]
+        );
+        assert_eq!(shingles("one two three", 3).len(), 1);
+        assert_eq!(shingles("one two three four", 3).len(), 2);
+        // n = 0 is read as 1 rather than panicking or yielding nothing.
+        assert_eq!(shingles("a b c", 0), shingles("a b c", 1));
+    }
+
+    #[test]
+    fn repeated_shingles_are_deduplicated() {
+        assert_eq!(shingles("la la la la la", 2).len(), 1);
+    }
+
+    #[test]
+    fn cjk_and_thai_are_shingled_by_character() {
+        assert_eq!(
+            tokens("北京时间。今天"),
+            ["北", "京", "时", "间", "今", "天"]
+        );
+        assert_eq!(shingles("北京时间今天上午", 3).len(), 6);
+        assert_eq!(tokens("東京タワーへ"), ["東", "京", "タ", "ワ", "ー", "へ"]);
+        assert_eq!(tokens("ภาษาไทย").len(), 7);
+        // Mixed text keeps Latin words whole.
+        assert_eq!(tokens("Apple发布iPhone"), ["apple", "发", "布", "iphone"]);
+        // CJK punctuation ends a Latin word as a space would.
+        assert_eq!(
+            tokens("发布了iPhone。Apple公司"),
+            ["发", "布", "了", "iphone", "apple", "公", "司"]
+        );
+        assert_eq!(tokens("Ａ／Ｂ，Ｃ"), ["ａ", "ｂ", "ｃ"]);
+        // Korean is written with spaces and keeps whole words.
+        assert_eq!(tokens("서울 시장"), ["서울", "시장"]);
+        // A character-shingled paragraph differs from a one-character edit by a few shingles.
+        let a = shingles("国家统计局今天发布了最新的经济数据", 3);
+        let b = shingles("国家统计局昨天发布了最新的经济数据", 3);
+        assert!(jaccard(&a, &b) > 0.6, "{}", jaccard(&a, &b));
+    }
+
+    #[test]
+    fn non_ascii_case_folds() {
+        assert_eq!(
+            tokens("ÉCOLE Straße İstanbul"),
+            tokens("école straße i̇stanbul")
+        );
+    }
+
+    #[test]
+    fn jaccard_and_containment() {
+        let a = [1, 2, 3, 4];
+        let b = [3, 4, 5, 6];
+        assert_eq!(jaccard(&a, &b), 2.0 / 6.0);
+        assert_eq!(containment(&a, &b), 0.5);
+        assert_eq!(containment(&[2, 3], &a), 1.0);
+        assert_eq!(jaccard(&a, &a), 1.0);
+        assert_eq!(jaccard(&[], &[]), 0.0);
+        assert_eq!(containment(&[], &a), 0.0);
+    }
+
+    #[test]
+    fn cut_copy_is_contained() {
+        let full = shingles(
+            "The central bank raised rates by a quarter point on Wednesday, citing inflation \
+             that has stayed above its target for two years, and signalled more to come.",
+            5,
+        );
+        let cut = shingles(
+            "The central bank raised rates by a quarter point on Wednesday, citing inflation",
+            5,
+        );
+        assert_eq!(containment(&cut, &full), 1.0);
+        assert!(jaccard(&cut, &full) < 0.5);
+    }
+
+    const WORDS: &[&str] = &[
+        "said",
+        "wednesday",
+        "minister",
+        "reuters",
+        "market",
+        "oil",
+        "price",
+        "the",
+        "of",
+        "défense",
+        "zürich",
+        "2024",
+        "u",
+    ];
+
+    proptest! {
+        #[test]
+        fn decoration_invariance(
+            picks in prop::collection::vec((0..WORDS.len(), 0..4usize, 0..6usize), 0..40),
+            n in 1..6usize,
+        ) {
+            let plain: Vec<&str> = picks.iter().map(|&(w, _, _)| WORDS[w]).collect();
+            let plain = plain.join(" ");
+            let mut decorated = String::new();
+            for &(w, case, punct) in &picks {
+                let word = match case {
+                    0 => WORDS[w].to_string(),
+                    1 => WORDS[w].to_uppercase(),
+                    2 => {
+                        let mut c = WORDS[w].chars();
+                        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+                    }
+                    _ => format!("“{}”", WORDS[w]),
+                };
+                let sep = [" ", ", ", ". ", " \u{a0}", "’ ", "\n\t"][punct];
+                decorated.push_str(&word);
+                decorated.push_str(sep);
+            }
+            prop_assert_eq!(shingles(&plain, n), shingles(&decorated, n));
+        }
+
+        #[test]
+        fn never_panics_and_is_sorted(text in ".{0,200}", n in 0..8usize) {
+            let s = shingles(&text, n);
+            prop_assert!(s.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+}

@@ -1,0 +1,598 @@
+//! Reading raw input: finding files, decompressing them, and cutting them into raw documents.
+//!
+//! This is the seam between the file system and the pipeline. It knows file kinds (`.txt`,
+//! `.jsonl`, and their `.gz` / `.zst` forms), the JSONL field names, and the size limits that keep
+//! a hostile input from taking the machine. It does not decode text (a `.txt` file stays bytes
+//! here; the decode stage owns encodings) and it never drops anything silently: every file
+//! becomes documents, a rejection with a reason, or an entry in the skipped list.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::InputConfig;
+
+/// Where input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A file or a folder.
+    Path(PathBuf),
+    /// JSONL on standard input (`-` on the command line).
+    Stdin,
+}
+
+/// The container format of one input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One article per file, any encoding.
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Compression wrapped around a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip (multi-member streams included).
+    Gzip,
+    /// Zstandard.
+    Zstd,
+}
+
+/// One file to read, found by [`discover`].
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The path as found (relative paths stay relative, so output does not depend on the cwd).
+    pub path: PathBuf,
+    /// The folder or file the user named; ids of text files are relative to it.
+    pub root: PathBuf,
+    /// Container format.
+    pub format: Format,
+    /// Compression.
+    pub compression: Compression,
+}
+
+/// The text of a raw document before decoding.
+#[derive(Debug, Clone)]
+pub enum RawContent {
+    /// Bytes of unknown encoding (text files).
+    Bytes(Vec<u8>),
+    /// Already a string (JSONL text fields are UTF-8 by definition).
+    Text(String),
+}
+
+/// One document as read, before any pass.
+#[derive(Debug, Clone)]
+pub struct RawDoc {
+    /// Document id.
+    pub id: String,
+    /// Where it came from: the path, plus `:line` for JSONL.
+    pub source: String,
+    /// The key that groups documents of one site for per-source statistics.
+    pub site: String,
+    /// Its text.
+    pub content: RawContent,
+    /// JSONL fields other than text and id, passed through untouched.
+    pub extra: Map<String, Value>,
+}
+
+/// An input that could not be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// The file (and `:line` for a JSONL line).
+    pub source: String,
+    /// 1-based line, for JSONL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Byte offset in the (decompressed) file where the problem starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// A file that was found but is not of a kind copydesk reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The file.
+    pub path: String,
+    /// Why it was not read.
+    pub reason: String,
+}
+
+/// The result of finding input files.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Files to read, in deterministic order.
+    pub files: Vec<InputFile>,
+    /// Files of other kinds.
+    pub skipped: Vec<Skipped>,
+    /// Paths that could not be listed or opened.
+    pub rejected: Vec<Rejection>,
+}
+
+/// Classifies a path by its extensions; `None` for kinds copydesk does not read.
+pub fn classify(path: &Path) -> Option<(Format, Compression)> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let (stem, compression) = if let Some(s) = name.strip_suffix(".gz") {
+        (s, Compression::Gzip)
+    } else if let Some(s) = name.strip_suffix(".zst") {
+        (s, Compression::Zstd)
+    } else {
+        (name.as_str(), Compression::None)
+    };
+    let format = if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
+        Format::Jsonl
+    } else if stem.ends_with(".txt") || stem.ends_with(".text") {
+        Format::Text
+    } else {
+        return None;
+    };
+    Some((format, compression))
+}
+
+/// Lists the files under the given paths: folders recursively, entries sorted by name so the
+/// order (and with it the output) never depends on the file system. Symlinked folders are
+/// followed once; a loop is reported, not walked forever.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut out = Discovery::default();
+    for root in paths {
+        let mut visited = BTreeSet::new();
+        walk(root, root, &mut visited, &mut out);
+    }
+    out
+}
+
+fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Discovery) {
+    let shown = path.display().to_string();
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            out.rejected.push(Rejection {
+                source: shown,
+                line: None,
+                offset: None,
+                error: format!("cannot open: {e}"),
+            });
+            return;
+        }
+    };
+    if meta.is_dir() {
+        // Canonical paths catch a symlink that points back up the tree.
+        match fs::canonicalize(path) {
+            Ok(real) if !visited.insert(real.clone()) => {
+                out.skipped.push(Skipped {
+                    path: shown,
+                    reason: format!("symlink loop back to {}", real.display()),
+                });
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                out.rejected.push(Rejection {
+                    source: shown,
+                    line: None,
+                    offset: None,
+                    error: format!("cannot resolve: {e}"),
+                });
+                return;
+            }
+        }
+        let entries = match fs::read_dir(path) {
+            Ok(rd) => rd,
+            Err(e) => {
+                out.rejected.push(Rejection {
+                    source: shown,
+                    line: None,
+                    offset: None,
+                    error: format!("cannot list folder: {e}"),
+                });
+                return;
+            }
+        };
+        let mut children: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(e) => children.push(e.path()),
+                Err(e) => out.rejected.push(Rejection {
+                    source: shown.clone(),
+                    line: None,
+                    offset: None,
+                    error: format!("cannot list folder entry: {e}"),
+                }),
+            }
+        }
+        children.sort();
+        for child in children {
+            walk(root, &child, visited, out);
+        }
+    } else {
+        match classify(path) {
+            Some((format, compression)) => out.files.push(InputFile {
+                path: path.to_path_buf(),
+                root: root.to_path_buf(),
+                format,
+                compression,
+            }),
+            None => out.skipped.push(Skipped {
+                path: shown,
+                reason: "not a .txt or .jsonl file (optionally .gz or .zst)".into(),
+            }),
+        }
+    }
+}
+
+/// Reads a whole stream, bounded by `limit`; past it the input is a bomb, not a document.
+/// On a read error the bytes read so far are returned with the error, so complete JSONL lines
+/// before a truncation are still used.
+fn read_bounded(mut reader: impl Read, limit: u64) -> (Vec<u8>, Option<String>) {
+    let mut buf = Vec::new();
+    match reader
+        .by_ref()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+    {
+        Ok(_) if buf.len() as u64 > limit => {
+            buf.truncate(limit as usize);
+            (
+                buf,
+                Some(format!(
+                    "decompressed size exceeds max_decompressed_bytes ({limit} bytes)"
+                )),
+            )
+        }
+        Ok(_) => (buf, None),
+        Err(e) => (buf, Some(format!("read error: {e}"))),
+    }
+}
+
+fn open_stream(file: &InputFile, limit: u64) -> Result<(Vec<u8>, Option<String>), io::Error> {
+    let f = fs::File::open(&file.path)?;
+    let reader = io::BufReader::new(f);
+    Ok(match file.compression {
+        Compression::None => read_bounded(reader, limit),
+        Compression::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(reader), limit),
+        Compression::Zstd => match zstd::stream::read::Decoder::new(reader) {
+            Ok(d) => read_bounded(d, limit),
+            Err(e) => (Vec::new(), Some(format!("not a zstd stream: {e}"))),
+        },
+    })
+}
+
+/// The documents and rejections that one input yields.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Documents in file order.
+    pub docs: Vec<RawDoc>,
+    /// Problems in file order.
+    pub rejected: Vec<Rejection>,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+}
+
+/// Reads one file into raw documents.
+pub fn read_file(file: &InputFile, config: &InputConfig) -> Loaded {
+    let source = file.path.display().to_string();
+    let limit = match file.compression {
+        Compression::None => u64::MAX,
+        _ => config.max_decompressed_bytes,
+    };
+    let (bytes, error) = match open_stream(file, limit) {
+        Ok(x) => x,
+        Err(e) => {
+            return Loaded {
+                rejected: vec![Rejection {
+                    source,
+                    line: None,
+                    offset: None,
+                    error: format!("cannot open: {e}"),
+                }],
+                ..Loaded::default()
+            }
+        }
+    };
+    let site = file
+        .path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match file.format {
+        Format::Text => {
+            let mut out = Loaded {
+                bytes: bytes.len() as u64,
+                ..Loaded::default()
+            };
+            if let Some(error) = error {
+                out.rejected.push(Rejection {
+                    source,
+                    line: None,
+                    offset: Some(bytes.len() as u64),
+                    error,
+                });
+            } else if bytes.len() as u64 > config.max_document_bytes {
+                out.rejected.push(Rejection {
+                    source,
+                    line: None,
+                    offset: None,
+                    error: format!(
+                        "document of {} bytes exceeds max_document_bytes ({})",
+                        bytes.len(),
+                        config.max_document_bytes
+                    ),
+                });
+            } else {
+                out.docs.push(RawDoc {
+                    id: text_id(file),
+                    source,
+                    site,
+                    content: RawContent::Bytes(bytes),
+                    extra: Map::new(),
+                });
+            }
+            out
+        }
+        Format::Jsonl => {
+            let stem = file_stem(&file.path);
+            // After a read error the last line is cut mid-way: it belongs to the error, not to
+            // a malformed-line rejection of its own.
+            let complete = match error {
+                Some(_) => bytes
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(&bytes[..0], |i| &bytes[..=i]),
+                None => &bytes[..],
+            };
+            let mut out = read_jsonl(complete, &source, &stem, &site, config);
+            if let Some(error) = error {
+                out.rejected.push(Rejection {
+                    source,
+                    line: None,
+                    offset: Some(bytes.len() as u64),
+                    error,
+                });
+            }
+            out
+        }
+    }
+}
+
+/// Reads JSONL from standard input.
+pub fn read_stdin(config: &InputConfig) -> Loaded {
+    let (bytes, error) = read_bounded(io::stdin().lock(), config.max_decompressed_bytes);
+    let complete = match error {
+        Some(_) => bytes
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(&bytes[..0], |i| &bytes[..=i]),
+        None => &bytes[..],
+    };
+    let mut out = read_jsonl(complete, "-", "stdin", "-", config);
+    if let Some(error) = error {
+        out.rejected.push(Rejection {
+            source: "-".into(),
+            line: None,
+            offset: Some(bytes.len() as u64),
+            error,
+        });
+    }
+    out
+}
+
+fn file_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    let mut cut = name.len();
+    for ext in [".gz", ".zst"] {
+        if lower.ends_with(ext) {
+            cut -= ext.len();
+        }
+    }
+    let base = &name[..cut];
+    base.rfind('.').map_or(base, |i| &base[..i]).to_string()
+}
+
+/// A text file's id: its path below the input root without extensions, so files of the same
+/// name in different subfolders keep distinct ids.
+fn text_id(file: &InputFile) -> String {
+    let rel = file.path.strip_prefix(&file.root).unwrap_or(&file.path);
+    let stem = file_stem(&file.path);
+    match rel.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => format!("{}/{stem}", dir.display()),
+        _ => stem,
+    }
+}
+
+/// The site of a JSONL record: a URL's host when the field holds a URL, else the value itself.
+fn site_of(value: &Value) -> Option<String> {
+    let s = value.as_str()?;
+    let rest = s.split_once("://").map_or(s, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    Some(host.trim_start_matches("www.").to_ascii_lowercase())
+}
+
+/// Cuts JSONL bytes into documents. Each line is judged alone: a malformed line is rejected with
+/// its line number and offset, and the lines around it are still read.
+pub fn read_jsonl(
+    bytes: &[u8],
+    source: &str,
+    stem: &str,
+    site: &str,
+    config: &InputConfig,
+) -> Loaded {
+    let mut out = Loaded {
+        bytes: bytes.len() as u64,
+        ..Loaded::default()
+    };
+    let mut offset = 0u64;
+    for (n, raw_line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_no = n as u64 + 1;
+        let line_offset = offset;
+        offset += raw_line.len() as u64 + 1;
+        let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue; // A blank line holds no document; it is not a skipped one.
+        }
+        let at = format!("{source}:{line_no}");
+        let reject = |error: String| Rejection {
+            source: at.clone(),
+            line: Some(line_no),
+            offset: Some(line_offset),
+            error,
+        };
+        if line.len() as u64 > config.max_document_bytes {
+            out.rejected.push(reject(format!(
+                "line of {} bytes exceeds max_document_bytes ({})",
+                line.len(),
+                config.max_document_bytes
+            )));
+            continue;
+        }
+        let value: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => {
+                out.rejected.push(reject(format!("malformed JSON: {e}")));
+                continue;
+            }
+        };
+        let Value::Object(mut map) = value else {
+            out.rejected
+                .push(reject("line is not a JSON object".into()));
+            continue;
+        };
+        let text = match map.remove(&config.text_field) {
+            Some(Value::String(s)) => s,
+            Some(other) => {
+                out.rejected.push(reject(format!(
+                    "field {:?} is not a string but {}",
+                    config.text_field,
+                    kind(&other)
+                )));
+                continue;
+            }
+            None => {
+                out.rejected
+                    .push(reject(format!("field {:?} is missing", config.text_field)));
+                continue;
+            }
+        };
+        let id = match map.remove(&config.id_field) {
+            Some(Value::String(s)) => s,
+            Some(Value::Number(x)) => x.to_string(),
+            Some(other) => {
+                out.rejected.push(reject(format!(
+                    "id field {:?} is {}, not a string or number",
+                    config.id_field,
+                    kind(&other)
+                )));
+                continue;
+            }
+            None => format!("{stem}:{line_no}"),
+        };
+        let site = if config.source_field.is_empty() {
+            site.to_string()
+        } else {
+            map.get(&config.source_field)
+                .and_then(site_of)
+                .unwrap_or_else(|| site.to_string())
+        };
+        out.docs.push(RawDoc {
+            id,
+            source: at,
+            site,
+            content: RawContent::Text(text),
+            extra: map,
+        });
+    }
+    out
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> InputConfig {
+        InputConfig::default()
+    }
+
+    #[test]
+    fn classifies_by_extension() {
+        assert_eq!(
+            classify(Path::new("a/b.txt")),
+            Some((Format::Text, Compression::None))
+        );
+        assert_eq!(
+            classify(Path::new("b.JSONL.gz")),
+            Some((Format::Jsonl, Compression::Gzip))
+        );
+        assert_eq!(
+            classify(Path::new("b.txt.zst")),
+            Some((Format::Text, Compression::Zstd))
+        );
+        assert_eq!(classify(Path::new("b.html")), None);
+    }
+
+    #[test]
+    fn jsonl_lines_are_judged_one_by_one() {
+        let data = b"{\"id\":\"a\",\"text\":\"one\",\"url\":\"x\"}\n{bad\n[1]\n{\"text\":5}\n\r\n{\"text\":\"two\"}\r\n";
+        let r = read_jsonl(data, "f.jsonl", "f", "dir", &cfg());
+        let ids: Vec<_> = r.docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "f:6"]);
+        assert_eq!(r.docs[0].extra.get("url"), Some(&Value::String("x".into())));
+        let lines: Vec<_> = r.rejected.iter().map(|x| x.line.unwrap()).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert!(r.rejected[0].error.starts_with("malformed JSON"));
+        assert_eq!(r.rejected[0].offset, Some(34));
+        assert!(r.rejected[2].error.contains("not a string but a number"));
+    }
+
+    #[test]
+    fn source_field_groups_by_host() {
+        let c = InputConfig {
+            source_field: "url".into(),
+            ..cfg()
+        };
+        let r = read_jsonl(
+            b"{\"text\":\"t\",\"url\":\"https://www.Example.com/a/b\"}",
+            "f",
+            "f",
+            "dir",
+            &c,
+        );
+        assert_eq!(r.docs[0].site, "example.com");
+    }
+
+    #[test]
+    fn stems_drop_all_extensions() {
+        assert_eq!(file_stem(Path::new("x/a.b.txt.gz")), "a.b");
+        assert_eq!(file_stem(Path::new("noext")), "noext");
+    }
+
+    #[test]
+    fn bounded_reads_stop_at_the_limit() {
+        let (buf, err) = read_bounded(&[0u8; 100][..], 10);
+        assert_eq!(buf.len(), 10);
+        assert!(err.unwrap().contains("max_decompressed_bytes"));
+        let (buf, err) = read_bounded(&[0u8; 10][..], 10);
+        assert_eq!((buf.len(), err), (10, None));
+    }
+}

@@ -1,0 +1,73 @@
+//! The boilerplate stage: builds [`Rules`] from `[boilerplate]` and applies them to a document's
+//! lines, recording every removal with its layer as the reason.
+
+use crate::boilerplate::{clean_lines, RuleSpec, Rules};
+use crate::config::BoilerplateConfig;
+use crate::doc::{Doc, Removed};
+use crate::paragraphs;
+use crate::stages::line_stats::LineStats;
+
+/// The built boilerplate stage.
+#[derive(Debug)]
+pub struct BoilerplateStage {
+    rules: Option<Rules>,
+    /// Documents of one source a template line must occur in.
+    pub corpus_min_docs: usize,
+}
+
+impl BoilerplateStage {
+    /// Builds the stage; regular expressions were checked by validation.
+    pub fn build(c: &BoilerplateConfig) -> Result<BoilerplateStage, regex::Error> {
+        let rules = if c.enabled {
+            Some(Rules::new(&RuleSpec {
+                phrases: &c.phrases,
+                prefixes: &c.prefixes,
+                max_prefix_words: c.max_prefix_words,
+                wire_credits: &c.wire_credits,
+                patterns: &c.patterns,
+                trailing: &c.trailing,
+                repeats: c.repeats,
+                caption_patterns: &c.caption_patterns,
+                corpus_max_words: c.corpus_max_words,
+                edges: c.edges,
+                edge_max_words: c.edge_max_words,
+            })?)
+        } else {
+            None
+        };
+        Ok(BoilerplateStage {
+            rules,
+            corpus_min_docs: c.corpus_min_docs,
+        })
+    }
+
+    /// The longest line the per-source statistics need to count, or `None` when the pass is off.
+    pub fn corpus_max_words(&self) -> Option<usize> {
+        self.rules.as_ref().map(Rules::corpus_max_words)
+    }
+
+    /// Removes boilerplate lines and cuts the rest into paragraphs (the paragraph split needs
+    /// to know where lines were removed, so the two run together).
+    pub fn apply(&self, doc: &mut Doc, stats: &LineStats) {
+        let lines = std::mem::take(&mut doc.lines);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        match &self.rules {
+            Some(rules) => {
+                let site = doc.site.clone();
+                let cleaned = clean_lines(&refs, rules, &|h| stats.is_template(&site, h));
+                doc.removed
+                    .extend(cleaned.removals.into_iter().map(|r| Removed {
+                        text: r.text,
+                        reason: r.reason.as_str(),
+                        rule: r.rule,
+                    }));
+                let kept: Vec<Option<&str>> = cleaned.lines.iter().map(|l| l.as_deref()).collect();
+                doc.paragraphs = paragraphs::split(&kept);
+            }
+            None => {
+                let kept: Vec<Option<&str>> = refs.into_iter().map(Some).collect();
+                doc.paragraphs = paragraphs::split(&kept);
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The near-duplicate barrier: MinHash LSH over documents and paragraphs, verified, clustered,
+//! and applied.
+//!
+//! It runs as the stages that will later exchange files out of core: **signatures** (per
+//! document, parallel), **band buckets → candidate pairs** (`dedup::lsh`), **verification** (exact
+//! Jaccard over the shingle sets, plus containment for paragraphs, so a template-sharing or
+//! chance bucket collision is never merged), **components** (union-find), and **apply** (the keep
+//! policy picks one copy per cluster; the others are recorded, and with `drop` removed). First at
+//! document level, by Jaccard alone; then at paragraph level among the documents still standing,
+//! across documents and within one. A document whose text is mostly copies of paragraphs kept
+//! elsewhere becomes a document-level duplicate of the document holding most of them.
+
+use rayon::prelude::*;
+
+use crate::config::{DedupAction, DedupConfig, KeepPolicy};
+use crate::dedup::lsh::{self, LshParams};
+use crate::dedup::minhash::MinHasher;
+use crate::dedup::shingle::{containment, jaccard, Shingler};
+use crate::dedup::unionfind::UnionFind;
+use crate::doc::{Doc, DuplicateRecord, DuplicateTarget};
+use crate::output::{ClusterMember, ClusterRecord, DedupSummary};
+
+/// The built near-duplicate stage.
+#[derive(Debug)]
+pub struct DedupStage {
+    config: DedupConfig,
+    hasher: MinHasher,
+    params: LshParams,
+}
+
+/// What the stage found.
+#[derive(Debug, Default)]
+pub struct DedupOutcome {
+    /// Figures for the report.
+    pub summary: DedupSummary,
+    /// Clusters for clusters.jsonl.
+    pub clusters: Vec<ClusterRecord>,
+}
+
+/// One signed unit: a whole document or one of its paragraphs.
+struct Item {
+    doc: usize,
+    paragraph: Option<usize>,
+    shingles: Vec<u64>,
+    signature: Vec<u32>,
+    len: usize,
+}
+
+/// A verified pair of item indices.
+struct Link {
+    a: u32,
+    b: u32,
+}
+
+impl DedupStage {
+    /// Builds the stage; bands and rows come from the threshold unless both are given.
+    pub fn build(config: &DedupConfig) -> DedupStage {
+        let params = if config.bands == 0 {
+            lsh::optimal_params(config.threshold, config.num_perm)
+        } else {
+            LshParams {
+                bands: config.bands,
+                rows: config.rows,
+            }
+        };
+        DedupStage {
+            config: config.clone(),
+            hasher: MinHasher::new(config.num_perm, config.seed),
+            params,
+        }
+    }
+
+    fn sign(
+        &self,
+        shingler: &mut Shingler,
+        doc: usize,
+        paragraph: Option<usize>,
+        text: &str,
+    ) -> Item {
+        let mut shingles = Vec::new();
+        shingler.shingle_into(
+            text,
+            self.config.shingle_size,
+            self.config.seed,
+            &mut shingles,
+        );
+        let signature = self.hasher.signature(&shingles);
+        Item {
+            doc,
+            paragraph,
+            shingles,
+            signature,
+            len: text.len(),
+        }
+    }
+
+    /// Candidate pairs from the band buckets, then verified in parallel. Pairs come back sorted,
+    /// so the result is the same for any thread count.
+    fn verified_pairs(
+        &self,
+        items: &[Item],
+        use_containment: bool,
+        summary: &mut DedupSummary,
+    ) -> Vec<Link> {
+        let sigs: Vec<&[u32]> = items.iter().map(|i| i.signature.as_slice()).collect();
+        let candidates = lsh::candidate_pairs(&sigs, &self.params);
+        summary.candidate_pairs += candidates.len();
+        let links: Vec<Link> = candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                let (x, y) = (&items[a as usize], &items[b as usize]);
+                let j = jaccard(&x.shingles, &y.shingles);
+                let c = if use_containment {
+                    containment(&x.shingles, &y.shingles)
+                } else {
+                    0.0
+                };
+                (j >= self.config.threshold || c >= self.config.containment)
+                    .then_some(Link { a, b })
+            })
+            .collect();
+        summary.verified_pairs += links.len();
+        links
+    }
+
+    /// The member a cluster keeps, by the configured policy; input order breaks every tie.
+    fn keeper(&self, docs: &[Doc], items: &[Item], members: &[u32]) -> u32 {
+        let order = |m: &u32| {
+            let it = &items[*m as usize];
+            (docs[it.doc].ordinal, it.paragraph.unwrap_or(0))
+        };
+        let pick = match self.config.keep {
+            KeepPolicy::First => members.iter().min_by_key(|m| order(m)),
+            KeepPolicy::Longest => members
+                .iter()
+                .min_by_key(|m| (std::cmp::Reverse(items[**m as usize].len), order(m))),
+            KeepPolicy::Priority => members.iter().min_by_key(|m| {
+                let d = &docs[items[**m as usize].doc];
+                let rank = self
+                    .config
+                    .source_priority
+                    .iter()
+                    .position(|s| d.source.contains(s.as_str()) || d.site.contains(s.as_str()))
+                    .unwrap_or(usize::MAX);
+                (rank, order(m))
+            }),
+        };
+        *pick.expect("components are never empty")
+    }
+
+    /// Clusters verified links and returns `(keeper, members without keeper)` per cluster,
+    /// ordered by the keeper's position in the input.
+    fn clusters(&self, docs: &[Doc], items: &[Item], links: &[Link]) -> Vec<(u32, Vec<u32>)> {
+        let mut uf = UnionFind::new(items.len());
+        for l in links {
+            uf.union(l.a, l.b);
+        }
+        let mut out: Vec<(u32, Vec<u32>)> = uf
+            .components()
+            .into_iter()
+            .map(|members| {
+                let keep = self.keeper(docs, items, &members);
+                (keep, members.into_iter().filter(|&m| m != keep).collect())
+            })
+            .collect();
+        out.sort_by_key(|(k, _)| {
+            let it = &items[*k as usize];
+            (docs[it.doc].ordinal, it.paragraph)
+        });
+        out
+    }
+
+    /// Runs the pass over the whole corpus.
+    pub fn run(&self, docs: &mut [Doc]) -> DedupOutcome {
+        let mut summary = DedupSummary {
+            enabled: self.config.enabled,
+            bands: self.params.bands,
+            rows: self.params.rows,
+            false_positive_rate: lsh::false_positive_rate(&self.params, self.config.threshold),
+            false_negative_rate: lsh::false_negative_rate(&self.params, self.config.threshold),
+            ..DedupSummary::default()
+        };
+        let mut clusters = Vec::new();
+        if !self.config.enabled {
+            return DedupOutcome { summary, clusters };
+        }
+        let drop = self.config.action == DedupAction::Drop;
+
+        // Stage 1: signatures, one per document and one per long-enough paragraph.
+        let signed: Vec<(Item, Vec<Item>)> = docs
+            .par_iter()
+            .enumerate()
+            .map_init(Shingler::new, |shingler, (d, doc)| {
+                let whole = self.sign(shingler, d, None, &doc.paragraphs.join("\n"));
+                let paragraphs = doc
+                    .paragraphs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| {
+                        p.split_whitespace().count() >= self.config.min_paragraph_words
+                    })
+                    .map(|(i, p)| self.sign(shingler, d, Some(i), p))
+                    .collect();
+                (whole, paragraphs)
+            })
+            .collect();
+        let (doc_items, para_items): (Vec<Item>, Vec<Vec<Item>>) = signed.into_iter().unzip();
+
+        // Stage 2-4 at document level: whole copies by Jaccard alone (containment at this level
+        // would let a short note swallow a long story; partial copies are the paragraphs' job).
+        let links = self.verified_pairs(&doc_items, false, &mut summary);
+        for (keep, members) in self.clusters(docs, &doc_items, &links) {
+            let kept_id = docs[doc_items[keep as usize].doc].id.clone();
+            let cluster = clusters.len() as u64;
+            let mut record_members = Vec::new();
+            for m in members {
+                let it = &doc_items[m as usize];
+                let sim = jaccard(&it.shingles, &doc_items[keep as usize].shingles);
+                docs[it.doc].duplicate_of = Some(kept_id.clone());
+                record_members.push(ClusterMember {
+                    id: docs[it.doc].id.clone(),
+                    paragraph: None,
+                    similarity: Some(sim),
+                    containment: None,
+                });
+            }
+            summary.duplicate_documents += record_members.len();
+            clusters.push(ClusterRecord {
+                cluster,
+                level: "document",
+                kept: ClusterMember {
+                    id: kept_id,
+                    paragraph: None,
+                    similarity: None,
+                    containment: None,
+                },
+                members: record_members,
+            });
+        }
+
+        // Paragraph level, among documents still standing.
+        let para_items: Vec<Item> = para_items
+            .into_iter()
+            .flatten()
+            .filter(|it| !(drop && docs[it.doc].duplicate_of.is_some()))
+            .collect();
+        summary.paragraphs_compared = para_items.len();
+        let links = self.verified_pairs(&para_items, true, &mut summary);
+        // Characters of each document that copy a paragraph kept in another document, by that
+        // document: the evidence for a document-level verdict.
+        let mut copied_from: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs.len()];
+        for (keep, members) in self.clusters(docs, &para_items, &links) {
+            let k = &para_items[keep as usize];
+            let (kd, kp) = (k.doc, k.paragraph.unwrap_or(0));
+            let kept_id = docs[kd].id.clone();
+            let cluster = clusters.len() as u64;
+            let mut record_members = Vec::new();
+            for m in members {
+                let it = &para_items[m as usize];
+                let p = it.paragraph.unwrap_or(0);
+                let sim = jaccard(&it.shingles, &k.shingles);
+                let cont = containment(&it.shingles, &k.shingles);
+                let doc = &mut docs[it.doc];
+                doc.duplicates.push(DuplicateRecord {
+                    paragraph: p,
+                    of: DuplicateTarget {
+                        id: kept_id.clone(),
+                        paragraph: kp,
+                    },
+                    similarity: round(sim),
+                    cluster,
+                    text: drop.then(|| doc.paragraphs[p].clone()),
+                });
+                if drop {
+                    doc.dropped_paragraphs.push(p);
+                }
+                if it.doc != kd {
+                    copied_from[it.doc].push((kd, it.len));
+                }
+                record_members.push(ClusterMember {
+                    id: doc.id.clone(),
+                    paragraph: Some(p),
+                    similarity: Some(round(sim)),
+                    containment: Some(round(cont)),
+                });
+            }
+            summary.duplicate_paragraphs += record_members.len();
+            clusters.push(ClusterRecord {
+                cluster,
+                level: "paragraph",
+                kept: ClusterMember {
+                    id: kept_id,
+                    paragraph: Some(kp),
+                    similarity: None,
+                    containment: None,
+                },
+                members: record_members,
+            });
+        }
+
+        // Apply: order each document's records, and judge documents made mostly of copies.
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        for (d, doc) in docs.iter_mut().enumerate() {
+            doc.duplicates.sort_by_key(|r| r.paragraph);
+            doc.dropped_paragraphs.sort_unstable();
+            let total = doc.text_len();
+            let copied: usize = copied_from[d].iter().map(|&(_, n)| n).sum();
+            if doc.duplicate_of.is_none()
+                && total > 0
+                && copied as f64 >= self.config.document_share * total as f64
+            {
+                // The document that holds most of the kept copies, the earliest on a tie.
+                let mut by_source: Vec<(usize, usize)> = Vec::new();
+                for &(src, n) in &copied_from[d] {
+                    match by_source.iter_mut().find(|(s, _)| *s == src) {
+                        Some(e) => e.1 += n,
+                        None => by_source.push((src, n)),
+                    }
+                }
+                by_source.sort_by_key(|&(s, n)| (std::cmp::Reverse(n), s));
+                doc.duplicate_of = by_source.first().map(|&(s, _)| ids[s].clone());
+                summary.duplicate_documents += 1;
+            }
+        }
+        summary.clusters = clusters.len();
+        DedupOutcome { summary, clusters }
+    }
+}
+
+/// Similarities are written with 4 decimals: enough to audit, and stable to print.
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
