@@ -455,3 +455,48 @@ fn the_english_word_is_is_never_touched() {
         }
     }
 }
+
+#[test]
+fn annotate_mode_leaves_the_text_and_points_at_each_mention() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("p.toml"), "[aliases]\nmode = \"annotate\"\n[dedup]\nenabled = false\n").unwrap();
+    copydesk(tmp.path()).args(["run", "-q", "-c", "p.toml", "-o", "out"]).arg(repo().join("raw")).assert().code(0);
+    let docs = read_jsonl(&tmp.path().join("out/documents.jsonl"));
+    let mut seen = 0;
+    for d in &docs {
+        let text = d["text"].as_str().unwrap();
+        for m in d["copydesk"]["mentions"].as_array().unwrap() {
+            let (start, end) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+            assert_eq!(&text[start..end], m["from"].as_str().unwrap(), "offsets of {m} in {}", d["id"]);
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "only {seen} mentions annotated");
+    let all: String = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert!(all.contains("ISIL") && all.contains("Jahbaat al-Nusra"), "annotate must not rewrite");
+}
+
+#[test]
+fn mark_mode_records_copies_without_removing_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    let wire = "Government forces launched a ground offensive on Wednesday backed by air strikes, a monitoring group said, in the fiercest fighting in months.";
+    let own = "Local officials said schools in the province would stay closed until further notice, and aid groups asked for safe corridors.";
+    fs::write(raw.join("1.txt"), format!("{wire}\n\n{own}\n")).unwrap();
+    fs::write(raw.join("2.txt"), format!("{wire}\n")).unwrap();
+    fs::write(raw.join("3.txt"), format!("An unrelated report on the harbour expansion was approved by the council on Tuesday evening.\n\n{}\n", wire.replace("on Wednesday", "Wednesday"))).unwrap();
+    fs::write(tmp.path().join("p.toml"), "[dedup]\naction = \"mark\"\n").unwrap();
+    copydesk(tmp.path()).args(["run", "-q", "-c", "p.toml"]).assert().code(0);
+    let out = tmp.path().join("normalized");
+    assert!(read_jsonl(&out.join("dropped.jsonl")).is_empty(), "mark never drops");
+    let docs = read_jsonl(&out.join("documents.jsonl"));
+    assert_eq!(docs[1]["copydesk"]["duplicate_of"], "1");
+    assert_eq!(docs[1]["text"], wire, "mark leaves the text");
+    let dup = &docs[2]["copydesk"]["duplicates"][0];
+    assert_eq!((dup["paragraph"].as_u64(), dup["of"]["id"].as_str(), dup["of"]["paragraph"].as_u64()), (Some(1), Some("1"), Some(0)));
+    assert!(dup.get("text").is_none(), "mark records no removed text");
+    assert!(dup["similarity"].as_f64().unwrap() > 0.8);
+    let clusters = read_jsonl(&out.join("clusters.jsonl"));
+    assert!(clusters.iter().any(|c| c["level"] == "document" && c["kept"]["id"] == "1"));
+}
