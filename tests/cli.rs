@@ -459,21 +459,40 @@ fn the_english_word_is_is_never_touched() {
 #[test]
 fn annotate_mode_leaves_the_text_and_points_at_each_mention() {
     let tmp = tempfile::tempdir().unwrap();
-    fs::write(tmp.path().join("p.toml"), "[aliases]\nmode = \"annotate\"\n[dedup]\nenabled = false\n").unwrap();
-    copydesk(tmp.path()).args(["run", "-q", "-c", "p.toml", "-o", "out"]).arg(repo().join("raw")).assert().code(0);
+    fs::write(
+        tmp.path().join("p.toml"),
+        "[aliases]\nmode = \"annotate\"\n[dedup]\nenabled = false\n",
+    )
+    .unwrap();
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml", "-o", "out"])
+        .arg(repo().join("raw"))
+        .assert()
+        .code(0);
     let docs = read_jsonl(&tmp.path().join("out/documents.jsonl"));
     let mut seen = 0;
     for d in &docs {
         let text = d["text"].as_str().unwrap();
         for m in d["copydesk"]["mentions"].as_array().unwrap() {
-            let (start, end) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
-            assert_eq!(&text[start..end], m["from"].as_str().unwrap(), "offsets of {m} in {}", d["id"]);
+            let (start, end) = (
+                m["start"].as_u64().unwrap() as usize,
+                m["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(
+                &text[start..end],
+                m["from"].as_str().unwrap(),
+                "offsets of {m} in {}",
+                d["id"]
+            );
             seen += 1;
         }
     }
     assert!(seen > 10, "only {seen} mentions annotated");
     let all: String = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
-    assert!(all.contains("ISIL") && all.contains("Jahbaat al-Nusra"), "annotate must not rewrite");
+    assert!(
+        all.contains("ISIL") && all.contains("Jahbaat al-Nusra"),
+        "annotate must not rewrite"
+    );
 }
 
 #[test]
@@ -487,16 +506,109 @@ fn mark_mode_records_copies_without_removing_them() {
     fs::write(raw.join("2.txt"), format!("{wire}\n")).unwrap();
     fs::write(raw.join("3.txt"), format!("An unrelated report on the harbour expansion was approved by the council on Tuesday evening.\n\n{}\n", wire.replace("on Wednesday", "Wednesday"))).unwrap();
     fs::write(tmp.path().join("p.toml"), "[dedup]\naction = \"mark\"\n").unwrap();
-    copydesk(tmp.path()).args(["run", "-q", "-c", "p.toml"]).assert().code(0);
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml"])
+        .assert()
+        .code(0);
     let out = tmp.path().join("normalized");
-    assert!(read_jsonl(&out.join("dropped.jsonl")).is_empty(), "mark never drops");
+    assert!(
+        read_jsonl(&out.join("dropped.jsonl")).is_empty(),
+        "mark never drops"
+    );
     let docs = read_jsonl(&out.join("documents.jsonl"));
     assert_eq!(docs[1]["copydesk"]["duplicate_of"], "1");
     assert_eq!(docs[1]["text"], wire, "mark leaves the text");
     let dup = &docs[2]["copydesk"]["duplicates"][0];
-    assert_eq!((dup["paragraph"].as_u64(), dup["of"]["id"].as_str(), dup["of"]["paragraph"].as_u64()), (Some(1), Some("1"), Some(0)));
+    assert_eq!(
+        (
+            dup["paragraph"].as_u64(),
+            dup["of"]["id"].as_str(),
+            dup["of"]["paragraph"].as_u64()
+        ),
+        (Some(1), Some("1"), Some(0))
+    );
     assert!(dup.get("text").is_none(), "mark records no removed text");
     assert!(dup["similarity"].as_f64().unwrap() > 0.8);
     let clusters = read_jsonl(&out.join("clusters.jsonl"));
-    assert!(clusters.iter().any(|c| c["level"] == "document" && c["kept"]["id"] == "1"));
+    assert!(clusters
+        .iter()
+        .any(|c| c["level"] == "document" && c["kept"]["id"] == "1"));
+}
+
+#[test]
+fn entity_tables_load_from_files_and_bad_tables_stop_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    fs::write(
+        raw.join("a.txt"),
+        "Officials met in Kyiv on Monday. Later, Kiev was shelled again.\n",
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("extra.toml"),
+        "# Kyiv: the Ukrainian capital in its current English spelling.\n[[aliases.entities]]\ncanonical = \"Kyiv\"\nvariants = [\"Kiev\"]\n",
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("p.toml"),
+        "[aliases]\ntables = [\"extra.toml\"]\n",
+    )
+    .unwrap();
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml"])
+        .assert()
+        .code(0);
+    let docs = read_jsonl(&tmp.path().join("normalized/documents.jsonl"));
+    let text = docs[0]["text"].as_str().unwrap();
+    assert!(text.contains("Later, Kyiv was shelled again."), "{text}");
+
+    fs::write(
+        tmp.path().join("bad.toml"),
+        "[[aliases.entities]]\ncanonical = \"X\"\nvariant = [\"Y\"]\n",
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("q.toml"),
+        "[aliases]\ntables = [\"bad.toml\", \"missing.toml\"]\n",
+    )
+    .unwrap();
+    let assert = copydesk(tmp.path())
+        .args(["run", "-q", "-c", "q.toml", "-o", "out2"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("bad.toml:3:1") && err.contains("unknown field `variant`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("missing.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("out2").exists());
+}
+
+#[test]
+fn aliases_suggest_prints_reviewable_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    fs::write(
+        raw.join("a.txt"),
+        "Fighters of Liwa al-Tawhid entered the town. The Liwa al-Tawheed brigade said it held the square.\n\nLater Liwa al-Tawhid withdrew.\n",
+    )
+    .unwrap();
+    let assert = copydesk(tmp.path())
+        .args(["aliases", "suggest"])
+        .assert()
+        .code(0);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let parsed: toml::Table =
+        toml::from_str(&out).unwrap_or_else(|e| panic!("not TOML: {e}\n{out}"));
+    let entities = parsed["aliases"]["entities"]
+        .as_array()
+        .expect("[[aliases.entities]] entries");
+    assert!(out.contains("Tawheed") && out.contains("Tawhid"), "{out}");
+    assert!(!entities.is_empty());
 }
