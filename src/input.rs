@@ -228,10 +228,11 @@ fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Dis
     }
 }
 
-/// Reads a whole stream, bounded by `limit`; past it the input is a bomb, not a document.
-/// On a read error the bytes read so far are returned with the error, so complete JSONL lines
-/// before a truncation are still used.
-fn read_bounded(mut reader: impl Read, limit: u64) -> (Vec<u8>, Option<String>) {
+/// Reads a whole stream, bounded by `limit`; past it the input is a bomb (or an oversized
+/// document), not a document. `key` names the configuration key the limit comes from, for the
+/// message. On a read error the bytes read so far are returned with the error, so complete JSONL
+/// lines before a truncation are still used.
+fn read_bounded(mut reader: impl Read, limit: u64, key: &str) -> (Vec<u8>, Option<String>) {
     let mut buf = Vec::new();
     match reader
         .by_ref()
@@ -240,26 +241,45 @@ fn read_bounded(mut reader: impl Read, limit: u64) -> (Vec<u8>, Option<String>) 
     {
         Ok(_) if buf.len() as u64 > limit => {
             buf.truncate(limit as usize);
-            (
-                buf,
-                Some(format!(
-                    "decompressed size exceeds max_decompressed_bytes ({limit} bytes)"
-                )),
-            )
+            let what = if key == "max_document_bytes" {
+                "document size"
+            } else {
+                "decompressed size"
+            };
+            (buf, Some(format!("{what} exceeds {key} ({limit} bytes)")))
         }
         Ok(_) => (buf, None),
         Err(e) => (buf, Some(format!("read error: {e}"))),
     }
 }
 
-fn open_stream(file: &InputFile, limit: u64) -> Result<(Vec<u8>, Option<String>), io::Error> {
+/// The read limit of one file and the key it comes from. A text file is one document, so it is
+/// never read past `max_document_bytes`; a compressed file never expands past
+/// `max_decompressed_bytes`. A plain JSONL file is read whole (its lines are bounded one by one).
+fn read_limit(file: &InputFile, config: &InputConfig) -> (u64, &'static str) {
+    let decompressed = match file.compression {
+        Compression::None => (u64::MAX, "max_decompressed_bytes"),
+        _ => (config.max_decompressed_bytes, "max_decompressed_bytes"),
+    };
+    match file.format {
+        Format::Text if config.max_document_bytes < decompressed.0 => {
+            (config.max_document_bytes, "max_document_bytes")
+        }
+        _ => decompressed,
+    }
+}
+
+fn open_stream(
+    file: &InputFile,
+    (limit, key): (u64, &str),
+) -> Result<(Vec<u8>, Option<String>), io::Error> {
     let f = fs::File::open(&file.path)?;
     let reader = io::BufReader::new(f);
     Ok(match file.compression {
-        Compression::None => read_bounded(reader, limit),
-        Compression::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(reader), limit),
+        Compression::None => read_bounded(reader, limit, key),
+        Compression::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(reader), limit, key),
         Compression::Zstd => match zstd::stream::read::Decoder::new(reader) {
-            Ok(d) => read_bounded(d, limit),
+            Ok(d) => read_bounded(d, limit, key),
             Err(e) => (Vec::new(), Some(format!("not a zstd stream: {e}"))),
         },
     })
@@ -279,11 +299,7 @@ pub struct Loaded {
 /// Reads one file into raw documents.
 pub fn read_file(file: &InputFile, config: &InputConfig) -> Loaded {
     let source = file.path.display().to_string();
-    let limit = match file.compression {
-        Compression::None => u64::MAX,
-        _ => config.max_decompressed_bytes,
-    };
-    let (bytes, error) = match open_stream(file, limit) {
+    let (bytes, error) = match open_stream(file, read_limit(file, config)) {
         Ok(x) => x,
         Err(e) => {
             return Loaded {
@@ -314,17 +330,6 @@ pub fn read_file(file: &InputFile, config: &InputConfig) -> Loaded {
                     line: None,
                     offset: Some(bytes.len() as u64),
                     error,
-                });
-            } else if bytes.len() as u64 > config.max_document_bytes {
-                out.rejected.push(Rejection {
-                    source,
-                    line: None,
-                    offset: None,
-                    error: format!(
-                        "document of {} bytes exceeds max_document_bytes ({})",
-                        bytes.len(),
-                        config.max_document_bytes
-                    ),
                 });
             } else {
                 out.docs.push(RawDoc {
@@ -364,7 +369,11 @@ pub fn read_file(file: &InputFile, config: &InputConfig) -> Loaded {
 
 /// Reads JSONL from standard input.
 pub fn read_stdin(config: &InputConfig) -> Loaded {
-    let (bytes, error) = read_bounded(io::stdin().lock(), config.max_decompressed_bytes);
+    let (bytes, error) = read_bounded(
+        io::stdin().lock(),
+        config.max_decompressed_bytes,
+        "max_decompressed_bytes",
+    );
     let complete = match error {
         Some(_) => bytes
             .iter()
@@ -419,6 +428,32 @@ fn site_of(value: &Value) -> Option<String> {
     Some(host.trim_start_matches("www.").to_ascii_lowercase())
 }
 
+/// The lines of JSONL bytes with their byte offsets, without their terminators. A line ends at
+/// `\n`, `\r\n` or a lone `\r` (old Mac files, and files pasted together from both): JSON
+/// never holds a raw `\r` inside a string, so a lone one can only be whitespace or a break.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0usize;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let rest = &bytes[start..];
+        let line_start = start;
+        match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(i) => {
+                let crlf = rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n');
+                start += i + if crlf { 2 } else { 1 };
+                Some((line_start as u64, &rest[..i]))
+            }
+            None => {
+                done = true;
+                Some((line_start as u64, rest))
+            }
+        }
+    })
+}
+
 /// Cuts JSONL bytes into documents. Each line is judged alone: a malformed line is rejected with
 /// its line number and offset, and the lines around it are still read.
 pub fn read_jsonl(
@@ -432,12 +467,8 @@ pub fn read_jsonl(
         bytes: bytes.len() as u64,
         ..Loaded::default()
     };
-    let mut offset = 0u64;
-    for (n, raw_line) in bytes.split(|&b| b == b'\n').enumerate() {
+    for (n, (line_offset, line)) in lines(bytes).enumerate() {
         let line_no = n as u64 + 1;
-        let line_offset = offset;
-        offset += raw_line.len() as u64 + 1;
-        let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue; // A blank line holds no document; it is not a skipped one.
         }
@@ -566,6 +597,20 @@ mod tests {
     }
 
     #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let data =
+            b"{\"text\":\"a\"}\r\n{\"text\":\"b\"}\r{\"text\":\"c\"}\n{bad\r{\"text\":\"d\"}";
+        let r = read_jsonl(data, "f.jsonl", "f", "dir", &cfg());
+        let ids: Vec<_> = r.docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["f:1", "f:2", "f:3", "f:5"]);
+        assert_eq!(r.rejected.len(), 1);
+        assert_eq!(
+            (r.rejected[0].line, r.rejected[0].offset),
+            (Some(4), Some(40))
+        );
+    }
+
+    #[test]
     fn source_field_groups_by_host() {
         let c = InputConfig {
             source_field: "url".into(),
@@ -589,10 +634,10 @@ mod tests {
 
     #[test]
     fn bounded_reads_stop_at_the_limit() {
-        let (buf, err) = read_bounded(&[0u8; 100][..], 10);
+        let (buf, err) = read_bounded(&[0u8; 100][..], 10, "max_decompressed_bytes");
         assert_eq!(buf.len(), 10);
         assert!(err.unwrap().contains("max_decompressed_bytes"));
-        let (buf, err) = read_bounded(&[0u8; 10][..], 10);
+        let (buf, err) = read_bounded(&[0u8; 10][..], 10, "max_decompressed_bytes");
         assert_eq!((buf.len(), err), (10, None));
     }
 }

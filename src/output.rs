@@ -239,16 +239,18 @@ fn record(doc: &Doc, text: String, copydesk: Value, dropped: Option<&str>) -> Ma
 
 /// A file being written under a temporary name in the output folder.
 struct Staged {
+    name: &'static str,
     tmp: PathBuf,
     dest: PathBuf,
     out: BufWriter<fs::File>,
 }
 
 impl Staged {
-    fn create(dir: &Path, name: &str) -> io::Result<Staged> {
+    fn create(dir: &Path, name: &'static str) -> io::Result<Staged> {
         let tmp = dir.join(format!(".{name}.tmp"));
-        let out = BufWriter::new(fs::File::create(&tmp)?);
+        let out = BufWriter::new(fs::File::create(&tmp).map_err(|e| on_file(name, e))?);
         Ok(Staged {
+            name,
             tmp,
             dest: dir.join(name),
             out,
@@ -256,19 +258,49 @@ impl Staged {
     }
 
     fn line(&mut self, v: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, v)?;
-        self.out.write_all(b"\n")
+        serde_json::to_writer(&mut self.out, v)
+            .map_err(io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|e| on_file(self.name, e))
     }
 
     fn finish(mut self) -> io::Result<(PathBuf, PathBuf)> {
-        self.out.flush()?;
-        self.out.get_ref().sync_all()?;
+        self.out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_all())
+            .map_err(|e| on_file(self.name, e))?;
         Ok((self.tmp, self.dest))
     }
 }
 
-/// Writes the output folder; returns the final report. On error nothing is renamed into place.
+/// The output files, in the order they are renamed into place (the report last).
+const OUTPUT_FILES: [&str; 5] = [
+    "documents.jsonl",
+    "dropped.jsonl",
+    "rejected.jsonl",
+    "clusters.jsonl",
+    "report.json",
+];
+
+/// Names the file an I/O error happened on; the caller adds the folder.
+fn on_file(name: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{name}: {e}"))
+}
+
+/// Writes the output folder. On error nothing is renamed into place and the temporary files
+/// are removed, so a failed run (a full or read-only disk) leaves no partial output behind; a
+/// complete output of an earlier run, if any, stays as it was.
 pub fn write(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
+    let result = write_staged(dir, run);
+    if result.is_err() {
+        for name in OUTPUT_FILES {
+            let _ = fs::remove_file(dir.join(format!(".{name}.tmp")));
+        }
+    }
+    result
+}
+
+fn write_staged(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut documents = Staged::create(dir, "documents.jsonl")?;
     let mut dropped = Staged::create(dir, "dropped.jsonl")?;
@@ -312,8 +344,10 @@ pub fn write(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
         "threads": rayon::current_num_threads(),
         "stages": run.report.stages,
     });
-    serde_json::to_writer_pretty(&mut report.out, &value)?;
-    report.out.write_all(b"\n")?;
+    serde_json::to_writer_pretty(&mut report.out, &value)
+        .map_err(io::Error::from)
+        .and_then(|()| report.out.write_all(b"\n"))
+        .map_err(|e| on_file("report.json", e))?;
     let staged = [
         documents.finish()?,
         dropped.finish()?,
@@ -322,7 +356,7 @@ pub fn write(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
         report.finish()?,
     ];
     for (tmp, dest) in staged {
-        fs::rename(tmp, dest)?;
+        fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
     }
     Ok(())
 }
