@@ -612,3 +612,49 @@ fn aliases_suggest_prints_reviewable_toml() {
     assert!(out.contains("Tawheed") && out.contains("Tawhid"), "{out}");
     assert!(!entities.is_empty());
 }
+
+/// Three copies of one story: the short one first, the long original second, a wire-service
+/// copy last. Each keep policy must pick its own member, and the others point at it.
+#[test]
+fn keep_policies_choose_first_longest_or_priority() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    let story = [
+        "Government forces launched a ground offensive on Wednesday backed by air strikes, a monitoring group said, in the fiercest fighting in months.",
+        "The offensive began at dawn on four fronts in the north-west, according to activists who reported heavy shelling of villages near the highway.",
+        "Officials in the capital did not comment on the reports, and state media said only that the army was pursuing terrorist groups in the area.",
+    ];
+    fs::write(
+        raw.join("1-blog.txt"),
+        format!("{}\n\n{}\n", story[0], story[1]),
+    )
+    .unwrap();
+    fs::write(raw.join("2-paper.txt"), story.join("\n\n") + "\n\nA fourth paragraph of the paper's own reporting, long enough to count as text here.\n").unwrap();
+    fs::write(raw.join("3-wire.txt"), story.join("\n\n") + "\n").unwrap();
+    let run = |keep: &str, extra: &str| {
+        let config = format!("[dedup]\nkeep = \"{keep}\"\n{extra}");
+        fs::write(tmp.path().join("p.toml"), config).unwrap();
+        copydesk(tmp.path())
+            .args(["run", "-q", "-c", "p.toml", "-o", keep])
+            .assert()
+            .code(0);
+        read_jsonl(&tmp.path().join(keep).join("clusters.jsonl"))
+    };
+    let kept = |clusters: &[Value]| -> BTreeSet<String> {
+        clusters
+            .iter()
+            .map(|c| c["kept"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        kept(&run("first", "")),
+        BTreeSet::from(["1-blog".to_string()])
+    );
+    assert!(kept(&run("longest", "")).contains("2-paper"));
+    let priority = run("priority", "source_priority = [\"wire\"]\n");
+    assert!(
+        kept(&priority).iter().all(|k| k == "3-wire"),
+        "{priority:?}"
+    );
+}
