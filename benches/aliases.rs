@@ -9,21 +9,12 @@
 
 use std::path::Path;
 
-use copydesk::aliases::{AliasMatcher, AliasOptions, Entity};
+use copydesk::aliases::{AliasMatcher, AliasOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn default_matcher(fuzzy: bool) -> AliasMatcher {
-    let file = copydesk::config::Config::default();
-    let entities: Vec<Entity> = file
-        .aliases
-        .entities
-        .into_iter()
-        .map(|r| Entity {
-            canonical: r.canonical,
-            variants: r.variants,
-            acronyms: r.acronyms,
-        })
-        .collect();
+    let entities =
+        copydesk::stages::aliases::entities(&copydesk::config::Config::default().aliases.entities);
     let opts = AliasOptions {
         fuzzy,
         ..AliasOptions::default()

@@ -37,6 +37,8 @@ pub enum Reason {
     SourceTemplate,
     /// A short non-sentence at the head or tail.
     Edge,
+    /// A run of short non-sentences inside the document: a navigation menu or link list.
+    Menu,
 }
 
 impl Reason {
@@ -53,6 +55,7 @@ impl Reason {
             Reason::Caption => "caption",
             Reason::SourceTemplate => "source-template",
             Reason::Edge => "edge",
+            Reason::Menu => "menu",
         }
     }
 }
@@ -177,6 +180,32 @@ impl Rules {
 /// separated by one space. Two lines that differ only in case, spacing or punctuation share a key.
 pub fn line_key(line: &str, out: &mut String) {
     out.clear();
+    if line.is_ascii() {
+        // The fast path for most news lines: bytes in, bytes out, the same key.
+        let mut key = std::mem::take(out).into_bytes();
+        // The key is never longer than the line: a separator is written only in place of a
+        // byte that wrote nothing.
+        key.clear();
+        key.resize(line.len(), 0);
+        let mut n = 0;
+        let mut pending_space = false;
+        for &b in line.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                if pending_space && n > 0 {
+                    key[n] = b' ';
+                    n += 1;
+                }
+                pending_space = false;
+                key[n] = b.to_ascii_lowercase();
+                n += 1;
+            } else if is_ascii_space(b) | (b == b'-') | (b == b'/') | (b == b'|') {
+                pending_space = true;
+            }
+        }
+        key.truncate(n);
+        *out = String::from_utf8(key).expect("ASCII in, ASCII out");
+        return;
+    }
     let mut pending_space = false;
     for c in line.chars() {
         if c.is_alphanumeric() {
@@ -196,13 +225,35 @@ pub fn line_key(line: &str, out: &mut String) {
     }
 }
 
+/// `char::is_whitespace` on an ASCII byte: space, tab, and line feed through carriage return.
+fn is_ascii_space(b: u8) -> bool {
+    (b == b' ') | (b.wrapping_sub(b'\t') < 5)
+}
+
 /// A 64-bit hash of a line's key, for corpus statistics.
 pub fn key_hash(key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
-fn word_count(line: &str) -> usize {
-    line.split_whitespace().count()
+/// Words of a line, counted up to `cap`: every layer only compares the count with a threshold
+/// below the cap, and a long paragraph need not be scanned to its end.
+fn word_count(line: &str, cap: usize) -> usize {
+    if line.is_ascii() {
+        // The same count as `split_whitespace` on ASCII: word starts.
+        let mut count = 0;
+        let mut prev_space = true;
+        for &b in line.as_bytes() {
+            let space = is_ascii_space(b);
+            count += usize::from(prev_space & !space);
+            prev_space = space;
+            if count > cap {
+                break;
+            }
+        }
+        count.min(cap)
+    } else {
+        line.split_whitespace().take(cap).count()
+    }
 }
 
 const STOP_WORDS: &[&str] = &[
@@ -236,11 +287,50 @@ fn looks_like_dateline(line: &str) -> bool {
 }
 
 /// The edge layer's test: a short line with no sentence end and no stop word.
-fn is_edge_candidate(line: &str, key: &str, max_words: usize) -> bool {
-    !key.is_empty()
-        && word_count(line) <= max_words
-        && !ends_like_sentence(line)
-        && !has_stop_word(key)
+fn is_edge_candidate(line: &str, key: &str, words: usize, max_words: usize) -> bool {
+    !key.is_empty() && words <= max_words && !ends_like_sentence(line) && !has_stop_word(key)
+}
+
+/// Shortest run of short non-sentences that the menu layer removes.
+const MENU_MIN_RUN: usize = 3;
+/// A body sentence, for the headline guard: at least this many words, a sentence end and a
+/// stop word.
+const BODY_MIN_WORDS: usize = 8;
+/// Most lines from one body sentence to the next for the two to start the body.
+const BODY_MAX_GAP: usize = 3;
+/// How many lines before the first body sentence the headline guard keeps.
+const HEADLINE_WINDOW: usize = 4;
+/// Shortest line, in words, that the headline guard keeps.
+const HEADLINE_MIN_WORDS: usize = 3;
+
+/// Whether line `i` is a body sentence: long enough, a sentence end, a stop word, and not
+/// removed by the rule layers.
+fn is_body_sentence(
+    i: usize,
+    lines: &[&str],
+    keys: &[String],
+    words: &[usize],
+    reasons: &[Option<(Reason, Option<String>)>],
+) -> bool {
+    reasons[i].is_none()
+        && words[i] >= BODY_MIN_WORDS
+        && ends_like_sentence(lines[i])
+        && has_stop_word(&keys[i])
+}
+
+/// The lines the headline guard keeps: the last [`HEADLINE_WINDOW`] lines of at least
+/// [`HEADLINE_MIN_WORDS`] words before the first body sentence `body`, skipping lines already
+/// removed and shorter lines (share buttons, section labels).
+fn headline_guard(
+    body: usize,
+    words: &[usize],
+    reasons: &[Option<(Reason, Option<String>)>],
+) -> Vec<usize> {
+    (0..body)
+        .rev()
+        .filter(|&i| reasons[i].is_none() && words[i] >= HEADLINE_MIN_WORDS)
+        .take(HEADLINE_WINDOW)
+        .collect()
 }
 
 /// The outcome of [`clean_lines`].
@@ -263,6 +353,18 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     let mut reasons: Vec<Option<(Reason, Option<String>)>> = vec![None; lines.len()];
     let mut fragments: Vec<Removal> = Vec::new();
     let mut keys: Vec<String> = Vec::with_capacity(lines.len());
+    let mut template = vec![false; lines.len()];
+    let cap = 1 + [
+        rules.max_prefix_words,
+        rules.corpus_max_words,
+        rules.edge_max_words,
+        BODY_MIN_WORDS,
+        HEADLINE_MIN_WORDS,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0);
+    let word_counts: Vec<usize> = lines.iter().map(|l| word_count(l, cap)).collect();
     let mut buf = String::new();
 
     // Layer 1: configured phrases, prefixes, wire credits, regular expressions, source templates.
@@ -277,7 +379,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
             }
             continue;
         }
-        let words = word_count(line);
+        let words = word_counts[i];
         let mut hit = None;
         // Every phrase that is a prefix of the key, shortest first: an anchored overlapping
         // search, since a prefix phrase may hide inside a longer whole-line phrase.
@@ -312,12 +414,13 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
                 hit = Some((Reason::Regex, Some(rules.pattern_text[p].clone())));
             }
         }
-        if hit.is_none() && words <= rules.corpus_max_words && is_template(key_hash(&buf)) {
-            hit = Some((Reason::SourceTemplate, None));
-        }
+        // Source templates are only noted here: the headline guard below may keep one.
+        template[i] =
+            hit.is_none() && words <= rules.corpus_max_words && is_template(key_hash(&buf));
         after_wire = matches!(hit, Some((Reason::WireCredit, _)));
         match hit {
             Some(h) => reasons[i] = Some(h),
+            None if template[i] => {}
             None => {
                 // Trailing fragments: cut only when what stays ends like a sentence, so a
                 // sentence that merely ends in "page 12" of something is left alone.
@@ -344,7 +447,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     if rules.repeats {
         let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, key) in keys.iter().enumerate() {
-            if !key.is_empty() && reasons[i].is_none() && key.contains(' ') {
+            if !key.is_empty() && reasons[i].is_none() && !template[i] && key.contains(' ') {
                 seen.entry(key.as_str()).or_default().push(i);
             }
         }
@@ -366,9 +469,40 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
         }
     }
 
+    // The headline guard: a site links its articles from its other pages, so an article's own
+    // headline is often a source template too, and a short headline at the head looks like an
+    // edge. The few lines just before the first body sentence (headline, byline, date) are kept
+    // by the source-template, edge and menu layers.
+    let body_sentences: Vec<usize> = (0..lines.len())
+        .filter(|&i| is_body_sentence(i, lines, &keys, &word_counts, &reasons))
+        .collect();
+    // The body starts at the first of two body sentences close together: a teaser sentence
+    // alone in the navigation is not the article yet.
+    let body_start = body_sentences
+        .windows(2)
+        .find(|w| w[1] - w[0] <= BODY_MAX_GAP)
+        .or_else(|| body_sentences.windows(1).next())
+        .map_or(lines.len(), |w| w[0]);
+    let body_end = body_sentences.last().copied().unwrap_or(lines.len());
+    // Without a body sentence there is no headline to guard.
+    let guarded = if body_sentences.is_empty() {
+        Vec::new()
+    } else {
+        headline_guard(body_start, &word_counts, &reasons)
+    };
+    for (i, t) in template.iter().enumerate() {
+        if *t && reasons[i].is_none() && !guarded.contains(&i) {
+            reasons[i] = Some((Reason::SourceTemplate, None));
+        }
+    }
+
     // Layer 3: edges. Walk in from each end over blank and already-removed lines, trimming
     // short non-sentences until the first line that stays.
     if rules.edges {
+        let edge = |i: usize| {
+            !guarded.contains(&i)
+                && is_edge_candidate(lines[i], &keys[i], word_counts[i], rules.edge_max_words)
+        };
         let forward: Vec<usize> = (0..lines.len()).collect();
         for order in [
             forward.clone(),
@@ -378,11 +512,38 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
                 if keys[i].is_empty() || reasons[i].is_some() {
                     continue;
                 }
-                if is_edge_candidate(lines[i].trim(), &keys[i], rules.edge_max_words) {
+                if edge(i) {
                     reasons[i] = Some((Reason::Edge, None));
                 } else {
                     break;
                 }
+            }
+        }
+
+        // Menus: before the first body sentence and after the last one, a run of at least
+        // MENU_MIN_RUN consecutive short non-sentences (removed lines may sit between them, a
+        // blank line ends the run) is a navigation menu or link list, unless a quarter of its
+        // lines hold figures, as a table does. Between body sentences nothing is a menu: a list
+        // or table there is part of the article.
+        let mut run: Vec<usize> = Vec::new();
+        for i in 0..=lines.len() {
+            let outside_body = i < body_start || i > body_end;
+            let part_of_run = i < lines.len() && outside_body && !keys[i].is_empty();
+            let candidate = part_of_run && reasons[i].is_none() && edge(i);
+            if candidate {
+                run.push(i);
+            } else if !(part_of_run && reasons[i].is_some()) {
+                // A table (results, scores, listings) is a run too, but of figures.
+                let with_digits = run
+                    .iter()
+                    .filter(|&&j| lines[j].bytes().any(|b| b.is_ascii_digit()))
+                    .count();
+                if run.len() >= MENU_MIN_RUN && with_digits * 4 < run.len() {
+                    for &j in &run {
+                        reasons[j] = Some((Reason::Menu, None));
+                    }
+                }
+                run.clear();
             }
         }
     }
@@ -554,6 +715,126 @@ mod tests {
         ];
         let c = clean_lines(&lines, &rules(), &|x| x == h);
         assert_eq!(reasons(&c), [(1, "source-template")]);
+    }
+
+    const BODY_A: &str = "The ministry said on Tuesday that the talks would resume next week.";
+    const BODY_B: &str = "Officials from both sides have met three times since the spring.";
+
+    #[test]
+    fn menus_outside_the_body_go_and_lists_inside_it_stay() {
+        let lines = [
+            "Business",
+            "Weather",
+            "Travel",
+            "Ministers agree to resume talks",
+            BODY_A,
+            BODY_B,
+            "Oil prices",
+            "Gas exports",
+            "Border crossings",
+            "Those three items are on the agenda, a spokesman said.",
+            "Most Read",
+            "Cricket",
+            "Motoring",
+            "Horoscopes",
+        ];
+        let c = clean_lines(&lines, &rules(), &|_| false);
+        let removed: Vec<usize> = c.removals.iter().map(|r| r.line).collect();
+        // The head run is trimmed by the edge walk, the tail run after the last sentence is a
+        // menu; the agenda list between body sentences stays, and so does the headline.
+        assert_eq!(removed, [0, 1, 2, 10, 11, 12, 13], "{:?}", c.removals);
+        assert!(reasons(&c).contains(&(11, "edge")) || reasons(&c).contains(&(11, "menu")));
+    }
+
+    #[test]
+    fn a_menu_in_the_tail_is_removed_even_after_a_kept_line() {
+        let lines = [
+            BODY_A,
+            BODY_B,
+            "Last sentence of the story is here.",
+            "Related coverage is in our special report, she said.",
+            "Sports",
+            "Opinion",
+            "Obituaries",
+            "Reader comments are welcome, within reason.",
+        ];
+        let c = clean_lines(&lines, &rules(), &|_| false);
+        assert_eq!(reasons(&c), [(4, "menu"), (5, "menu"), (6, "menu")]);
+    }
+
+    #[test]
+    fn tables_are_not_menus() {
+        let lines = [
+            BODY_A,
+            BODY_B,
+            "1. Bayliss 1'32.2",
+            "2. Kagayama 1'32.3",
+            "3. Haga 1'32.4",
+            "Times from the second practice session at Phillip Island",
+        ];
+        let c = clean_lines(&lines, &rules(), &|_| false);
+        assert!(c.removals.is_empty(), "{:?}", c.removals);
+    }
+
+    #[test]
+    fn the_headline_survives_as_a_source_template_and_as_an_edge() {
+        let mut k = String::new();
+        let template: Vec<u64> = ["Carbon voting gets dirty", "Home page"]
+            .iter()
+            .map(|l| {
+                line_key(l, &mut k);
+                key_hash(&k)
+            })
+            .collect();
+        let lines = [
+            "Home page",
+            "Carbon voting gets dirty",
+            "By Art Patnaude",
+            BODY_A,
+            BODY_B,
+            "Carbon voting gets dirty",
+        ];
+        let c = clean_lines(&lines, &rules(), &|h| template.contains(&h));
+        assert_eq!(
+            reasons(&c),
+            [(0, "source-template"), (5, "source-template")],
+            "the copy before the body is the headline; the later one is a sidebar link"
+        );
+        let short_headline = ["Allardyce leaves Magpies", BODY_A, BODY_B];
+        let c = clean_lines(&short_headline, &rules(), &|_| false);
+        assert!(c.removals.is_empty(), "{:?}", c.removals);
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_the_char_rules() {
+        let mut k = String::new();
+        for line in [
+            "  READ\tSOME \x0b MORE!! ",
+            "Al-Nusra/ISIL | Syria's war",
+            "",
+            "   ",
+            "a",
+            "x\x1fy \r\n z",
+        ] {
+            line_key(line, &mut k);
+            let mut slow = String::new();
+            let mut pending = false;
+            for c in line.chars() {
+                if c.is_alphanumeric() {
+                    if pending && !slow.is_empty() {
+                        slow.push(' ');
+                    }
+                    pending = false;
+                    slow.push(c.to_ascii_lowercase());
+                } else if c.is_whitespace() || "-/|".contains(c) {
+                    pending = true;
+                }
+            }
+            assert_eq!(k, slow, "{line:?}");
+            let words = line.split_whitespace().count();
+            assert_eq!(word_count(line, 100), words, "{line:?}");
+            assert_eq!(word_count(line, 1), words.min(1), "{line:?}");
+        }
     }
 
     #[test]

@@ -105,6 +105,8 @@ impl Blank for OutputConfig {
     fn blank() -> Self {
         OutputConfig {
             dir: PathBuf::new(),
+            shard_bytes: 0,
+            shard_compression: ShardCompression::None,
         }
     }
 }
@@ -208,6 +210,22 @@ default_from_builtin!(InputConfig, input);
 pub struct OutputConfig {
     /// Output folder.
     pub dir: PathBuf,
+    /// Uncompressed bytes of documents past which documents.jsonl is split into shards (0: never).
+    pub shard_bytes: u64,
+    /// Compression of the shards.
+    pub shard_compression: ShardCompression,
+}
+
+/// How output shards are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardCompression {
+    /// Zstandard (`.zst`).
+    Zstd,
+    /// gzip (`.gz`).
+    Gzip,
+    /// Plain JSONL.
+    None,
 }
 default_from_builtin!(OutputConfig, output);
 

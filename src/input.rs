@@ -97,6 +97,18 @@ pub struct Rejection {
     pub error: String,
 }
 
+impl Rejection {
+    /// A whole file (or folder) that could not be read.
+    pub fn file(source: impl Into<String>, error: String) -> Rejection {
+        Rejection {
+            source: source.into(),
+            line: None,
+            offset: None,
+            error,
+        }
+    }
+}
+
 /// A file that was found but is not of a kind copydesk reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -154,12 +166,8 @@ fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Dis
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
-            out.rejected.push(Rejection {
-                source: shown,
-                line: None,
-                offset: None,
-                error: format!("cannot open: {e}"),
-            });
+            out.rejected
+                .push(Rejection::file(shown, format!("cannot open: {e}")));
             return;
         }
     };
@@ -175,24 +183,16 @@ fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Dis
             }
             Ok(_) => {}
             Err(e) => {
-                out.rejected.push(Rejection {
-                    source: shown,
-                    line: None,
-                    offset: None,
-                    error: format!("cannot resolve: {e}"),
-                });
+                out.rejected
+                    .push(Rejection::file(shown, format!("cannot resolve: {e}")));
                 return;
             }
         }
         let entries = match fs::read_dir(path) {
             Ok(rd) => rd,
             Err(e) => {
-                out.rejected.push(Rejection {
-                    source: shown,
-                    line: None,
-                    offset: None,
-                    error: format!("cannot list folder: {e}"),
-                });
+                out.rejected
+                    .push(Rejection::file(shown, format!("cannot list folder: {e}")));
                 return;
             }
         };
@@ -200,12 +200,10 @@ fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Dis
         for entry in entries {
             match entry {
                 Ok(e) => children.push(e.path()),
-                Err(e) => out.rejected.push(Rejection {
-                    source: shown.clone(),
-                    line: None,
-                    offset: None,
-                    error: format!("cannot list folder entry: {e}"),
-                }),
+                Err(e) => out.rejected.push(Rejection::file(
+                    shown.clone(),
+                    format!("cannot list folder entry: {e}"),
+                )),
             }
         }
         children.sort();

@@ -13,10 +13,11 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::config::{AliasMode, DedupAction};
+use crate::config::{AliasMode, DedupAction, OutputConfig, ShardCompression};
 use crate::doc::{Doc, Mention};
 use crate::input::{Rejection, Skipped};
 
@@ -75,6 +76,8 @@ pub struct Report {
     pub documents_dropped: usize,
     /// Entries written to rejected.jsonl.
     pub documents_rejected: usize,
+    /// The files holding the surviving documents: documents.jsonl, or its shards.
+    pub documents_files: Vec<String>,
     /// Input bytes (after decompression).
     pub bytes_in: u64,
     /// Removed lines by boilerplate layer.
@@ -237,20 +240,63 @@ fn record(doc: &Doc, text: String, copydesk: Value, dropped: Option<&str>) -> Ma
     r
 }
 
+/// The compressed or plain byte sink behind a staged file.
+enum Sink {
+    Plain(BufWriter<fs::File>),
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<fs::File>>),
+    Gzip(flate2::write::GzEncoder<BufWriter<fs::File>>),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Plain(w) => w,
+            Sink::Zstd(w) => w,
+            Sink::Gzip(w) => w,
+        }
+    }
+
+    fn finish(self) -> io::Result<BufWriter<fs::File>> {
+        match self {
+            Sink::Plain(w) => Ok(w),
+            Sink::Zstd(w) => w.finish(),
+            Sink::Gzip(w) => w.finish(),
+        }
+    }
+}
+
 /// A file being written under a temporary name in the output folder.
 struct Staged {
-    name: &'static str,
+    name: String,
     tmp: PathBuf,
     dest: PathBuf,
-    out: BufWriter<fs::File>,
+    out: Sink,
 }
 
 impl Staged {
-    fn create(dir: &Path, name: &'static str) -> io::Result<Staged> {
+    fn create(dir: &Path, name: &str) -> io::Result<Staged> {
+        Staged::create_compressed(dir, name, ShardCompression::None)
+    }
+
+    fn create_compressed(
+        dir: &Path,
+        name: &str,
+        compression: ShardCompression,
+    ) -> io::Result<Staged> {
         let tmp = dir.join(format!(".{name}.tmp"));
-        let out = BufWriter::new(fs::File::create(&tmp).map_err(|e| on_file(name, e))?);
+        let file = BufWriter::new(fs::File::create(&tmp).map_err(|e| on_file(name, e))?);
+        let out = match compression {
+            ShardCompression::None => Sink::Plain(file),
+            ShardCompression::Zstd => Sink::Zstd(
+                zstd::stream::write::Encoder::new(file, 3).map_err(|e| on_file(name, e))?,
+            ),
+            ShardCompression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::default(),
+            )),
+        };
         Ok(Staged {
-            name,
+            name: name.to_string(),
             tmp,
             dest: dir.join(name),
             out,
@@ -258,85 +304,159 @@ impl Staged {
     }
 
     fn line(&mut self, v: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, v)
+        let w = self.out.writer();
+        serde_json::to_writer(&mut *w, v)
             .map_err(io::Error::from)
-            .and_then(|()| self.out.write_all(b"\n"))
-            .map_err(|e| on_file(self.name, e))
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(|e| on_file(&self.name, e))
     }
 
-    fn finish(mut self) -> io::Result<(PathBuf, PathBuf)> {
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out
-            .flush()
-            .and_then(|()| self.out.get_ref().sync_all())
-            .map_err(|e| on_file(self.name, e))?;
+            .writer()
+            .write_all(bytes)
+            .map_err(|e| on_file(&self.name, e))
+    }
+
+    fn finish(self) -> io::Result<(PathBuf, PathBuf)> {
+        let name = self.name;
+        let mut file = self.out.finish().map_err(|e| on_file(&name, e))?;
+        file.flush()
+            .and_then(|()| file.get_ref().sync_all())
+            .map_err(|e| on_file(&name, e))?;
         Ok((self.tmp, self.dest))
     }
 }
-
-/// The output files, in the order they are renamed into place (the report last).
-const OUTPUT_FILES: [&str; 5] = [
-    "documents.jsonl",
-    "dropped.jsonl",
-    "rejected.jsonl",
-    "clusters.jsonl",
-    "report.json",
-];
 
 /// Names the file an I/O error happened on; the caller adds the folder.
 fn on_file(name: &str, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{name}: {e}"))
 }
 
+/// Whether `name` is a documents file copydesk writes: `documents.jsonl` or a shard.
+fn is_documents_file(name: &str) -> bool {
+    name == "documents.jsonl" || (name.starts_with("documents-") && name.contains(".jsonl"))
+}
+
+/// Cuts the rendered document lines into shards of at most `shard_bytes` (uncompressed) each;
+/// one shard, plain `documents.jsonl`, when they fit or sharding is off.
+fn plan_shards(lines: &[&[u8]], output: &OutputConfig) -> Vec<(String, std::ops::Range<usize>)> {
+    let total: u64 = lines.iter().map(|l| l.len() as u64).sum();
+    if output.shard_bytes == 0 || total <= output.shard_bytes {
+        return vec![("documents.jsonl".to_string(), 0..lines.len())];
+    }
+    let ext = match output.shard_compression {
+        ShardCompression::None => "",
+        ShardCompression::Zstd => ".zst",
+        ShardCompression::Gzip => ".gz",
+    };
+    let mut shards = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, l) in lines.iter().enumerate() {
+        // A shard always takes at least one document, however large.
+        if i > start && bytes + l.len() as u64 > output.shard_bytes {
+            shards.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += l.len() as u64;
+    }
+    shards.push(start..lines.len());
+    shards
+        .into_iter()
+        .enumerate()
+        .map(|(n, r)| (format!("documents-{n:05}.jsonl{ext}"), r))
+        .collect()
+}
+
 /// Writes the output folder. On error nothing is renamed into place and the temporary files
 /// are removed, so a failed run (a full or read-only disk) leaves no partial output behind; a
 /// complete output of an earlier run, if any, stays as it was.
-pub fn write(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
-    let result = write_staged(dir, run);
+pub fn write(dir: &Path, run: &mut RunOutput, output: &OutputConfig) -> io::Result<()> {
+    let mut temps = Vec::new();
+    let result = write_staged(dir, run, output, &mut temps);
     if result.is_err() {
-        for name in OUTPUT_FILES {
-            let _ = fs::remove_file(dir.join(format!(".{name}.tmp")));
+        for tmp in temps {
+            let _ = fs::remove_file(tmp);
         }
     }
     result
 }
 
-fn write_staged(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
+fn write_staged(
+    dir: &Path,
+    run: &mut RunOutput,
+    output: &OutputConfig,
+    temps: &mut Vec<PathBuf>,
+) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let mut documents = Staged::create(dir, "documents.jsonl")?;
-    let mut dropped = Staged::create(dir, "dropped.jsonl")?;
-    let mut rejected = Staged::create(dir, "rejected.jsonl")?;
-    let mut clusters = Staged::create(dir, "clusters.jsonl")?;
-    let (mut n_out, mut n_dropped) = (0, 0);
-    for doc in &run.docs {
-        let (text, starts) = text_of(doc);
-        let prov = provenance(doc, &starts, run.alias_mode, run.dedup_action);
-        match drop_reason(doc, run.dedup_action) {
-            Some(reason) => {
-                // A dropped document keeps its cleaned text so a reviewer can check the decision.
-                let text = if text.is_empty() {
-                    doc.paragraphs.join("\n\n")
-                } else {
-                    text
-                };
-                dropped.line(&record(doc, text, prov, Some(reason)))?;
-                n_dropped += 1;
-            }
-            None => {
-                documents.line(&record(doc, text, prov, None))?;
-                n_out += 1;
-            }
+    // Records are rendered in parallel, then written in input order.
+    let (action, mode) = (run.dedup_action, run.alias_mode);
+    let rendered: Vec<(bool, Vec<u8>)> = run
+        .docs
+        .par_iter()
+        .map(|doc| {
+            let (text, starts) = text_of(doc);
+            let prov = provenance(doc, &starts, mode, action);
+            let (dropped, value) = match drop_reason(doc, action) {
+                Some(reason) => {
+                    // A dropped document keeps its cleaned text so a reviewer can check the decision.
+                    let text = if text.is_empty() {
+                        doc.paragraphs.join("\n\n")
+                    } else {
+                        text
+                    };
+                    (true, record(doc, text, prov, Some(reason)))
+                }
+                None => (false, record(doc, text, prov, None)),
+            };
+            let mut line = serde_json::to_vec(&value).expect("a JSON map always serializes");
+            line.push(b'\n');
+            (dropped, line)
+        })
+        .collect();
+    let kept: Vec<&[u8]> = rendered
+        .iter()
+        .filter(|(d, _)| !d)
+        .map(|(_, l)| l.as_slice())
+        .collect();
+    let mut staged = Vec::new();
+    let mut documents_files = Vec::new();
+    for (name, range) in plan_shards(&kept, output) {
+        let compression = if name == "documents.jsonl" {
+            ShardCompression::None
+        } else {
+            output.shard_compression
+        };
+        let mut shard = Staged::create_compressed(dir, &name, compression)?;
+        temps.push(shard.tmp.clone());
+        for line in &kept[range] {
+            shard.raw(line)?;
         }
+        staged.push(shard.finish()?);
+        documents_files.push(name);
     }
+    let mut dropped = Staged::create(dir, "dropped.jsonl")?;
+    temps.push(dropped.tmp.clone());
+    for (_, line) in rendered.iter().filter(|(d, _)| *d) {
+        dropped.raw(line)?;
+    }
+    let mut rejected = Staged::create(dir, "rejected.jsonl")?;
+    temps.push(rejected.tmp.clone());
     for r in &run.rejected {
         rejected.line(r)?;
     }
+    let mut clusters = Staged::create(dir, "clusters.jsonl")?;
+    temps.push(clusters.tmp.clone());
     for c in &run.clusters {
         clusters.line(c)?;
     }
-    run.report.documents_out = n_out;
-    run.report.documents_dropped = n_dropped;
+    run.report.documents_out = kept.len();
+    run.report.documents_dropped = rendered.len() - kept.len();
     run.report.documents_rejected = run.rejected.len();
+    run.report.documents_files = documents_files.clone();
     let mut report = Staged::create(dir, "report.json")?;
+    temps.push(report.tmp.clone());
     let mut value = serde_json::to_value(&run.report)?;
     value["timing"] = json!({
         "seconds": run.report.seconds,
@@ -344,19 +464,74 @@ fn write_staged(dir: &Path, run: &mut RunOutput) -> io::Result<()> {
         "threads": rayon::current_num_threads(),
         "stages": run.report.stages,
     });
-    serde_json::to_writer_pretty(&mut report.out, &value)
+    serde_json::to_writer_pretty(report.out.writer(), &value)
         .map_err(io::Error::from)
-        .and_then(|()| report.out.write_all(b"\n"))
+        .and_then(|()| report.out.writer().write_all(b"\n"))
         .map_err(|e| on_file("report.json", e))?;
-    let staged = [
-        documents.finish()?,
+    staged.extend([
         dropped.finish()?,
         rejected.finish()?,
         clusters.finish()?,
         report.finish()?,
-    ];
+    ]);
+    // Documents files of an earlier run that this run did not write (a documents.jsonl where
+    // shards are now written, or surplus shards) would be read as part of this output.
+    for entry in fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_documents_file(&name) && !documents_files.contains(&name) {
+            fs::remove_file(entry.path()).map_err(|e| on_file(&name, e))?;
+        }
+    }
     for (tmp, dest) in staged {
         fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(shard_bytes: u64) -> OutputConfig {
+        OutputConfig {
+            shard_bytes,
+            shard_compression: ShardCompression::Zstd,
+            ..OutputConfig::default()
+        }
+    }
+
+    #[test]
+    fn small_outputs_stay_in_one_plain_file() {
+        let lines: Vec<&[u8]> = vec![b"{}\n"; 3];
+        assert_eq!(
+            plan_shards(&lines, &cfg(100)),
+            [("documents.jsonl".to_string(), 0..3)]
+        );
+        assert_eq!(
+            plan_shards(&lines, &cfg(0)),
+            [("documents.jsonl".to_string(), 0..3)]
+        );
+    }
+
+    #[test]
+    fn large_outputs_are_cut_into_numbered_shards() {
+        let lines: Vec<&[u8]> = vec![b"0123456789\n"; 5];
+        let shards = plan_shards(&lines, &cfg(25));
+        let names: Vec<&str> = shards.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "documents-00000.jsonl.zst",
+                "documents-00001.jsonl.zst",
+                "documents-00002.jsonl.zst"
+            ]
+        );
+        assert_eq!(
+            shards.iter().map(|(_, r)| r.len()).collect::<Vec<_>>(),
+            [2, 2, 1]
+        );
+        // A document larger than a shard still gets one of its own.
+        let big: Vec<&[u8]> = vec![&[b'x'; 100], b"{}\n"];
+        assert_eq!(plan_shards(&big, &cfg(10)).len(), 2);
+    }
 }

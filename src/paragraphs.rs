@@ -67,6 +67,18 @@ fn is_hard_wrapped(blocks: &[Vec<&str>]) -> bool {
 }
 
 fn collapse(text: &str) -> String {
+    // Most lines are already collapsed: ASCII words separated by single spaces.
+    let b = text.as_bytes();
+    let collapsed = text.is_ascii()
+        && b.first().is_none_or(|&c| c != b' ')
+        && b.last().is_none_or(|&c| c != b' ')
+        && !b
+            .iter()
+            .any(|&c| c.is_ascii_whitespace() && c != b' ' || c == 0x0B)
+        && !b.windows(2).any(|w| w == b"  ");
+    if collapsed {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -113,5 +125,11 @@ mod tests {
     #[test]
     fn whitespace_is_collapsed() {
         assert_eq!(run("  a \t b  \n\n\n"), ["a b"]);
+        for text in [
+            "a b", "a  b", " a", "a ", "a\tb", "a\x0bb", "a\x0cb", "", "é  b",
+        ] {
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(collapse(text), expected.join(" "), "{text:?}");
+        }
     }
 }

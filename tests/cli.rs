@@ -658,3 +658,64 @@ fn keep_policies_choose_first_longest_or_priority() {
         "{priority:?}"
     );
 }
+
+#[test]
+fn large_outputs_are_sharded_and_stale_documents_files_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    copydesk(&repo())
+        .args(["run", "-q", "-o"])
+        .arg(&plain)
+        .assert()
+        .code(0);
+    let whole = fs::read(plain.join("documents.jsonl")).unwrap();
+
+    // The same run into the same folder, now with shards of at most 8 KiB.
+    fs::write(
+        tmp.path().join("p.toml"),
+        "[input]\npaths = [\"RAW\"]\n[output]\nshard_bytes = 8192\n"
+            .replace("RAW", &repo().join("raw").display().to_string()),
+    )
+    .unwrap();
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml", "-o"])
+        .arg(&plain)
+        .assert()
+        .code(0);
+    assert!(
+        !plain.join("documents.jsonl").exists(),
+        "a stale documents.jsonl would be read as output"
+    );
+    let mut names: Vec<String> = fs::read_dir(&plain)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("documents-"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 2 && names[0] == "documents-00000.jsonl.zst",
+        "{names:?}"
+    );
+    let mut joined = Vec::new();
+    for n in &names {
+        let bytes = fs::read(plain.join(n)).unwrap();
+        assert!(bytes.len() < 8192);
+        joined.extend(zstd::decode_all(&bytes[..]).unwrap());
+    }
+    assert_eq!(
+        String::from_utf8(joined)
+            .unwrap()
+            .replace(&repo().join("raw").display().to_string(), "raw"),
+        String::from_utf8(whole).unwrap()
+    );
+    let report = stable_report(&plain);
+    assert_eq!(
+        report["documents_files"].as_array().unwrap().len(),
+        names.len()
+    );
+    copydesk(tmp.path())
+        .args(["explain", "004_9231a5553ee8d8ff", "-o"])
+        .arg(&plain)
+        .assert()
+        .code(0);
+}

@@ -12,16 +12,7 @@ use super::*;
 
 /// The default table as entities (shared with the bench through the same parsing).
 pub(crate) fn default_entities() -> Vec<Entity> {
-    let file = crate::config::Config::default();
-    file.aliases
-        .entities
-        .into_iter()
-        .map(|r| Entity {
-            canonical: r.canonical,
-            variants: r.variants,
-            acronyms: r.acronyms,
-        })
-        .collect()
+    crate::stages::aliases::entities(&crate::config::Config::default().aliases.entities)
 }
 
 fn default_matcher() -> &'static AliasMatcher {

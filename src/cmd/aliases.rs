@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use copydesk::aliases::{suggest, Entity};
+use copydesk::aliases::suggest;
 use copydesk::pipeline::{self, RunOptions};
+use copydesk::stages::aliases::entities;
 
 use crate::cmd::{config_failed, load_config};
 use crate::{EXIT_OK, EXIT_REJECTED};
@@ -28,22 +29,9 @@ pub fn run(command: Command) -> anyhow::Result<u8> {
         Ok(x) => x,
         Err(e) => return Ok(config_failed(&e)),
     };
-    let mut known: Vec<Entity> = config
-        .aliases
-        .entities
-        .iter()
-        .map(|e| Entity {
-            canonical: e.canonical.clone(),
-            variants: e.variants.clone(),
-            acronyms: e.acronyms.clone(),
-        })
-        .collect();
+    let mut known = entities(&config.aliases.entities);
     match config.load_entity_tables() {
-        Ok(extra) => known.extend(extra.into_iter().map(|e| Entity {
-            canonical: e.canonical,
-            variants: e.variants,
-            acronyms: e.acronyms,
-        })),
+        Ok(extra) => known.extend(entities(&extra)),
         Err(e) => return Ok(config_failed(&e)),
     }
     // Suggestions are made on cleaned text but before any rewrite: the variants must still be

@@ -1,6 +1,7 @@
 //! `copydesk explain`: what happened to one document, read back from an output folder.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -19,15 +20,44 @@ pub struct Args {
 }
 
 fn records(dir: &Path, name: &str) -> std::io::Result<Vec<Value>> {
-    let text = match fs::read_to_string(dir.join(name)) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+    // documents.jsonl of a large run is split into (compressed) shards; read them in order.
+    let mut files = vec![dir.join(name)];
+    if name == "documents.jsonl" && !files[0].exists() {
+        let mut shards: Vec<PathBuf> = fs::read_dir(dir)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("documents-"))
+            })
+            .collect();
+        shards.sort();
+        files = shards;
+    }
+    let mut out = Vec::new();
+    for path in files {
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let name = path.to_string_lossy();
+        let text = if name.ends_with(".zst") {
+            zstd::decode_all(&bytes[..])?
+        } else if name.ends_with(".gz") {
+            let mut plain = Vec::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut plain)?;
+            plain
+        } else {
+            bytes
+        };
+        out.extend(
+            text.split(|&b| b == b'\n')
+                .filter_map(|l| serde_json::from_slice::<Value>(l).ok()),
+        );
+    }
+    Ok(out)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {

@@ -86,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     result.report.version = env!("CARGO_PKG_VERSION").to_string();
     result.report.config_hash = config.fingerprint();
     let dir = pipeline::output_dir(&config, args.output);
-    if let Err(e) = output::write(&dir, &mut result) {
+    if let Err(e) = output::write(&dir, &mut result, &config.output) {
         eprintln!("copydesk: error: cannot write {}: {e}", dir.display());
         return Ok(EXIT_IO);
     }

@@ -36,6 +36,12 @@ pub struct LshParams {
 /// pair before merging, and with a chain a single unrelated member between two copies breaks
 /// the cluster, with a star an unrelated first member breaks all of it; a window of 32 breaks
 /// only when 32 unrelated members in a row separate two copies.
+///
+/// Within a bucket larger than the window, members are ordered by a hash of their whole
+/// signature (then id), not by id alone: identical signatures are then neighbours and always
+/// paired, however many unrelated members of the same band share the bucket. Ordered by id, two
+/// exact copies separated by more than 32 unrelated members of a template bucket (a run of
+/// one-line dividend notices that differ only in their figures) were never compared.
 pub const BUCKET_WINDOW: usize = 32;
 
 /// Number of intervals of the composite Simpson rule used for the error areas: enough that
@@ -143,6 +149,9 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
         return pairs;
     }
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(sigs.len().min(u32::MAX as usize));
+    // Whole-signature hashes, computed only when some bucket outgrows the window.
+    let mut whole: Vec<u64> = Vec::new();
+    let mut large: Vec<(u64, u32)> = Vec::new();
     for band in 0..p.bands {
         let needed = band.saturating_add(1).saturating_mul(p.rows);
         entries.clear();
@@ -156,9 +165,23 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
         // what makes the emitted pairs deterministic.
         entries.sort_unstable();
         for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
-            for (j, &(_, later)) in bucket.iter().enumerate() {
-                for &(_, earlier) in &bucket[j.saturating_sub(window)..j] {
-                    pairs.push((earlier, later));
+            if bucket.len() <= window + 1 {
+                for (j, &(_, later)) in bucket.iter().enumerate() {
+                    for &(_, earlier) in &bucket[..j] {
+                        pairs.push((earlier, later));
+                    }
+                }
+                continue;
+            }
+            if whole.is_empty() {
+                whole = sigs.iter().map(|s| signature_hash(s)).collect();
+            }
+            large.clear();
+            large.extend(bucket.iter().map(|&(_, id)| (whole[id as usize], id)));
+            large.sort_unstable();
+            for (j, &(_, b)) in large.iter().enumerate() {
+                for &(_, a) in &large[j.saturating_sub(window)..j] {
+                    pairs.push((a.min(b), a.max(b)));
                 }
             }
         }
@@ -166,6 +189,17 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// xxh3 of a whole signature, the order of members inside a large bucket.
+fn signature_hash(sig: &[u32]) -> u64 {
+    let mut hasher = Xxh3::with_seed(0);
+    let mut buf = [0u8; 256];
+    for chunk in sig.chunks(buf.len() / 4) {
+        let len = fill_le(&mut buf, chunk);
+        hasher.update(&buf[..len]);
+    }
+    hasher.digest()
 }
 
 fn fill_le(buf: &mut [u8; 256], values: &[u32]) -> usize {
@@ -335,6 +369,20 @@ mod tests {
         assert_eq!(candidate_pairs(&sigs, &p).len(), 32 * 100 - 32 * 33 / 2);
         let chain = candidate_pairs_windowed(&sigs, &p, 0);
         assert_eq!(chain.len(), 99);
+    }
+
+    #[test]
+    fn identical_signatures_in_a_large_bucket_are_always_paired() {
+        // 200 signatures share band 0 (first two values); only 0 and 150 are identical.
+        let owned: Vec<Vec<u32>> = (0..200u32).map(|i| vec![7, 7, i, i]).collect();
+        let mut sigs: Vec<&[u32]> = owned.iter().map(Vec::as_slice).collect();
+        let copy = [7u32, 7, 0, 0];
+        sigs[150] = &copy;
+        let p = LshParams { bands: 1, rows: 2 };
+        let pairs = candidate_pairs_windowed(&sigs, &p, 1);
+        assert!(pairs.contains(&(0, 150)));
+        assert!(pairs.iter().all(|&(i, j)| i < j));
+        assert_eq!(pairs.len(), 199);
     }
 
     proptest! {

@@ -27,6 +27,18 @@ impl std::fmt::Debug for AliasStage {
 
 const SEPARATOR: &str = "\n\n";
 
+/// The matcher's entities from the configuration's table entries.
+pub fn entities(table: &[EntityConfig]) -> Vec<Entity> {
+    table
+        .iter()
+        .map(|e| Entity {
+            canonical: e.canonical.clone(),
+            variants: e.variants.clone(),
+            acronyms: e.acronyms.clone(),
+        })
+        .collect()
+}
+
 impl AliasStage {
     /// Builds the matcher from the table (inline entities plus loaded table files).
     pub fn build(
@@ -34,14 +46,7 @@ impl AliasStage {
         entities: &[EntityConfig],
     ) -> Result<AliasStage, AliasError> {
         let matcher = if config.enabled {
-            let entities: Vec<Entity> = entities
-                .iter()
-                .map(|e| Entity {
-                    canonical: e.canonical.clone(),
-                    variants: e.variants.clone(),
-                    acronyms: e.acronyms.clone(),
-                })
-                .collect();
+            let entities = self::entities(entities);
             let options = AliasOptions {
                 fuzzy: config.fuzzy,
                 max_edit_distance: config.max_edit_distance,

@@ -1,7 +1,7 @@
 //! The boilerplate stage: builds [`Rules`] from `[boilerplate]` and applies them to a document's
 //! lines, recording every removal with its layer as the reason.
 
-use crate::boilerplate::{clean_lines, RuleSpec, Rules};
+use crate::boilerplate::{clean_lines, Cleaned, RuleSpec, Rules};
 use crate::config::BoilerplateConfig;
 use crate::doc::{Doc, Removed};
 use crate::paragraphs;
@@ -46,15 +46,22 @@ impl BoilerplateStage {
         self.rules.as_ref().map(Rules::corpus_max_words)
     }
 
+    /// Classifies the lines of one document of `site` exactly as [`apply`](Self::apply) does,
+    /// without touching a document: `None` when the pass is off. The evaluation command uses
+    /// this to score each line against gold labels.
+    pub fn classify(&self, lines: &[&str], site: &str, stats: &LineStats) -> Option<Cleaned> {
+        self.rules
+            .as_ref()
+            .map(|rules| clean_lines(lines, rules, &|h| stats.is_template(site, h)))
+    }
+
     /// Removes boilerplate lines and cuts the rest into paragraphs (the paragraph split needs
     /// to know where lines were removed, so the two run together).
     pub fn apply(&self, doc: &mut Doc, stats: &LineStats) {
         let lines = std::mem::take(&mut doc.lines);
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        match &self.rules {
-            Some(rules) => {
-                let site = doc.site.clone();
-                let cleaned = clean_lines(&refs, rules, &|h| stats.is_template(&site, h));
+        match self.classify(&refs, &doc.site, stats) {
+            Some(cleaned) => {
                 doc.removed
                     .extend(cleaned.removals.into_iter().map(|r| Removed {
                         text: r.text,

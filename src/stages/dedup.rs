@@ -108,14 +108,7 @@ impl DedupStage {
         let links: Vec<Link> = candidates
             .par_iter()
             .filter_map(|&(a, b)| {
-                let (x, y) = (&items[a as usize], &items[b as usize]);
-                let j = jaccard(&x.shingles, &y.shingles);
-                let c = if use_containment {
-                    containment(&x.shingles, &y.shingles)
-                } else {
-                    0.0
-                };
-                (j >= self.config.threshold || c >= self.config.containment)
+                self.verified(&items[a as usize], &items[b as usize], use_containment)
                     .then_some(Link { a, b })
             })
             .collect();
@@ -148,19 +141,51 @@ impl DedupStage {
         *pick.expect("components are never empty")
     }
 
+    /// Whether two items are copies by the verification rule.
+    fn verified(&self, x: &Item, y: &Item, use_containment: bool) -> bool {
+        jaccard(&x.shingles, &y.shingles) >= self.config.threshold
+            || (use_containment && containment(&x.shingles, &y.shingles) >= self.config.containment)
+    }
+
     /// Clusters verified links and returns `(keeper, members without keeper)` per cluster,
     /// ordered by the keeper's position in the input.
-    fn clusters(&self, docs: &[Doc], items: &[Item], links: &[Link]) -> Vec<(u32, Vec<u32>)> {
+    ///
+    /// A component of the union-find can chain items that are each a copy of the next but not
+    /// of the kept one: a run of one-line dividend notices ("Qtly div 28 cts vs 28 cts prior",
+    /// "Qtly div 26 cts ...") or a list of critics' picks with one name changed per line. Each
+    /// member is therefore verified again against the kept copy, and one that fails is left
+    /// out of that cluster: only a copy of what is kept is ever dropped. The members left out
+    /// are clustered again the same way among themselves (greedily, by the keep policy), so two
+    /// exact copies that both fail against a chained keeper still find each other.
+    fn clusters(
+        &self,
+        docs: &[Doc],
+        items: &[Item],
+        links: &[Link],
+        use_containment: bool,
+    ) -> Vec<(u32, Vec<u32>)> {
         let mut uf = UnionFind::new(items.len());
         for l in links {
             uf.union(l.a, l.b);
         }
         let mut out: Vec<(u32, Vec<u32>)> = uf
             .components()
-            .into_iter()
-            .map(|members| {
-                let keep = self.keeper(docs, items, &members);
-                (keep, members.into_iter().filter(|&m| m != keep).collect())
+            .into_par_iter()
+            .flat_map_iter(|mut rest| {
+                let mut found = Vec::new();
+                while rest.len() >= 2 {
+                    let keep = self.keeper(docs, items, &rest);
+                    let k = &items[keep as usize];
+                    let (copies, others): (Vec<u32>, Vec<u32>) = rest
+                        .into_iter()
+                        .filter(|&m| m != keep)
+                        .partition(|&m| self.verified(&items[m as usize], k, use_containment));
+                    if !copies.is_empty() {
+                        found.push((keep, copies));
+                    }
+                    rest = others;
+                }
+                found
             })
             .collect();
         out.sort_by_key(|(k, _)| {
@@ -186,30 +211,19 @@ impl DedupStage {
         }
         let drop = self.config.action == DedupAction::Drop;
 
-        // Stage 1: signatures, one per document and one per long-enough paragraph.
-        let signed: Vec<(Item, Vec<Item>)> = docs
+        // Stage 1: signatures, one per document.
+        let doc_items: Vec<Item> = docs
             .par_iter()
             .enumerate()
             .map_init(Shingler::new, |shingler, (d, doc)| {
-                let whole = self.sign(shingler, d, None, &doc.paragraphs.join("\n"));
-                let paragraphs = doc
-                    .paragraphs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| {
-                        p.split_whitespace().count() >= self.config.min_paragraph_words
-                    })
-                    .map(|(i, p)| self.sign(shingler, d, Some(i), p))
-                    .collect();
-                (whole, paragraphs)
+                self.sign(shingler, d, None, &doc.paragraphs.join("\n"))
             })
             .collect();
-        let (doc_items, para_items): (Vec<Item>, Vec<Vec<Item>>) = signed.into_iter().unzip();
 
         // Stage 2-4 at document level: whole copies by Jaccard alone (containment at this level
         // would let a short note swallow a long story; partial copies are the paragraphs' job).
         let links = self.verified_pairs(&doc_items, false, &mut summary);
-        for (keep, members) in self.clusters(docs, &doc_items, &links) {
+        for (keep, members) in self.clusters(docs, &doc_items, &links, false) {
             let kept_id = docs[doc_items[keep as usize].doc].id.clone();
             let cluster = clusters.len() as u64;
             let mut record_members = Vec::new();
@@ -238,18 +252,34 @@ impl DedupStage {
             });
         }
 
-        // Paragraph level, among documents still standing.
-        let para_items: Vec<Item> = para_items
-            .into_iter()
-            .flatten()
-            .filter(|it| !(drop && docs[it.doc].duplicate_of.is_some()))
+        // Freed before the paragraph level allocates its own items: a lower peak.
+        std::mem::drop(doc_items);
+
+        // Paragraph level, among documents still standing: their long-enough paragraphs are
+        // signed only now, so that documents already dropped whole (in a syndicated corpus,
+        // most of them) cost no paragraph signatures and hold no memory.
+        let para_items: Vec<Item> = docs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, doc)| !(drop && doc.duplicate_of.is_some()))
+            .map_init(Shingler::new, |shingler, (d, doc)| {
+                doc.paragraphs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| {
+                        p.split_whitespace().count() >= self.config.min_paragraph_words
+                    })
+                    .map(|(i, p)| self.sign(shingler, d, Some(i), p))
+                    .collect::<Vec<Item>>()
+            })
+            .flatten_iter()
             .collect();
         summary.paragraphs_compared = para_items.len();
         let links = self.verified_pairs(&para_items, true, &mut summary);
         // Characters of each document that copy a paragraph kept in another document, by that
         // document: the evidence for a document-level verdict.
         let mut copied_from: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs.len()];
-        for (keep, members) in self.clusters(docs, &para_items, &links) {
+        for (keep, members) in self.clusters(docs, &para_items, &links, true) {
             let k = &para_items[keep as usize];
             let (kd, kp) = (k.doc, k.paragraph.unwrap_or(0));
             let kept_id = docs[kd].id.clone();
