@@ -176,6 +176,50 @@ impl Rules {
     }
 }
 
+/// The keys of a document's lines in one buffer: one allocation per document, not per line.
+struct Keys {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Keys {
+    fn with_capacity(lines: usize) -> Keys {
+        Keys {
+            text: String::new(),
+            ends: Vec::with_capacity(lines),
+        }
+    }
+
+    fn push(&mut self, key: &str) {
+        self.text.push_str(key);
+        self.ends.push(self.text.len());
+    }
+}
+
+impl std::ops::Index<usize> for Keys {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// How much of a long line its key covers (see [`clean_lines`]).
+const LONG_KEY_BYTES: usize = 128;
+
+/// The longest prefix of `line` of at most `max` bytes that ends on a character boundary.
+fn prefix_at_char(line: &str, max: usize) -> &str {
+    if line.len() <= max {
+        return line;
+    }
+    let mut end = max;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
+}
+
 /// Writes the comparison key of a line into `out`: lower case, punctuation dropped, words
 /// separated by one space. Two lines that differ only in case, spacing or punctuation share a key.
 pub fn line_key(line: &str, out: &mut String) {
@@ -308,7 +352,7 @@ const HEADLINE_MIN_WORDS: usize = 3;
 fn is_body_sentence(
     i: usize,
     lines: &[&str],
-    keys: &[String],
+    keys: &Keys,
     words: &[usize],
     reasons: &[Option<(Reason, Option<String>)>],
 ) -> bool {
@@ -352,7 +396,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
         .collect();
     let mut reasons: Vec<Option<(Reason, Option<String>)>> = vec![None; lines.len()];
     let mut fragments: Vec<Removal> = Vec::new();
-    let mut keys: Vec<String> = Vec::with_capacity(lines.len());
+    let mut keys = Keys::with_capacity(lines.len());
     let mut template = vec![false; lines.len()];
     let cap = 1 + [
         rules.max_prefix_words,
@@ -369,23 +413,37 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
 
     // Layer 1: configured phrases, prefixes, wire credits, regular expressions, source templates.
     let mut after_wire = false;
+    // Lines longer than any phrase, prefix or template can be are body text to those layers:
+    // they get a key of their first bytes only (for the stop-word test of the edge and menu
+    // layers), and the repeat layer compares them by a hash of the whole line. Computing full
+    // keys of long paragraphs was most of this function's time.
+    let short_words = rules.max_prefix_words.max(rules.corpus_max_words);
+    let mut repeat_hash: Vec<u64> = vec![0; lines.len()];
     for (i, line) in lines.iter().enumerate() {
         let line = line.trim();
-        line_key(line, &mut buf);
-        keys.push(buf.clone());
+        let words = word_counts[i];
+        if words > short_words {
+            line_key(prefix_at_char(line, LONG_KEY_BYTES), &mut buf);
+            keys.push(&buf);
+            repeat_hash[i] = xxhash_rust::xxh3::xxh3_64(line.as_bytes()) | 1;
+        } else {
+            line_key(line, &mut buf);
+            keys.push(&buf);
+            // Short keys hash even, long lines odd: the two kinds never meet in one group.
+            repeat_hash[i] = key_hash(&buf) & !1;
+        }
         if buf.is_empty() {
             if !line.is_empty() {
                 after_wire = false;
             }
             continue;
         }
-        let words = word_counts[i];
         let mut hit = None;
         // Every phrase that is a prefix of the key, shortest first: an anchored overlapping
         // search, since a prefix phrase may hide inside a longer whole-line phrase.
         let input = Input::new(buf.as_str()).anchored(Anchored::Yes);
         let mut state = OverlappingState::start();
-        loop {
+        while words <= short_words {
             rules.phrases.find_overlapping(input.clone(), &mut state);
             let Some(m) = state.get_match() else { break };
             let (kind, phrase) = &rules.phrase_kinds[m.pattern().as_usize()];
@@ -410,7 +468,14 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
             hit = Some((Reason::Dateline, None));
         }
         if hit.is_none() {
-            if let Some(p) = rules.patterns.matches(line).iter().next() {
+            // `is_match` stops at the first match (or as soon as every anchored pattern has
+            // failed); the set of matches is only worth computing for the rare line that hits.
+            let first = if rules.patterns.is_match(line) {
+                rules.patterns.matches(line).iter().next()
+            } else {
+                None
+            };
+            if let Some(p) = first {
                 hit = Some((Reason::Regex, Some(rules.pattern_text[p].clone())));
             }
         }
@@ -445,10 +510,10 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
 
     // Layer 2: repeats inside the document. Captions go entirely; other repeats keep the first.
     if rules.repeats {
-        let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
+        let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, key) in (0..lines.len()).map(|i| (i, &keys[i])) {
             if !key.is_empty() && reasons[i].is_none() && !template[i] && key.contains(' ') {
-                seen.entry(key.as_str()).or_default().push(i);
+                seen.entry(repeat_hash[i]).or_default().push(i);
             }
         }
         let mut groups: Vec<Vec<usize>> = seen.into_values().filter(|v| v.len() > 1).collect();

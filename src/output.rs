@@ -159,7 +159,7 @@ fn drop_reason(doc: &Doc, action: DedupAction) -> Option<&'static str> {
     if doc.duplicate_of.is_some() && action == DedupAction::Drop {
         Some("duplicate")
     } else if doc.paragraphs.is_empty() || kept == 0 {
-        Some("empty after cleaning")
+        Some("empty")
     } else {
         None
     }

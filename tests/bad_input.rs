@@ -189,7 +189,7 @@ fn empty_nul_and_random_binary_files() {
         .count();
     o.accounts_for(6 + jsonl_noise_lines, 1);
     let empty = o.dropped.iter().find(|d| d["id"] == "empty").unwrap();
-    assert_eq!(empty["reason"], "empty after cleaning");
+    assert_eq!(empty["reason"], "empty");
     o.rejection("empty.txt.gz", "read error: unexpected end of file");
     assert_eq!(o.rejection("empty.txt.gz", "")["offset"], 0);
     o.rejection("empty.jsonl.zst", "read error");

@@ -264,7 +264,7 @@ fn every_input_document_is_accounted_for_exactly_once() {
         .iter()
         .find(|d| d["id"] == "empty")
         .expect("empty file is dropped");
-    assert_eq!(empty["reason"], "empty after cleaning");
+    assert_eq!(empty["reason"], "empty");
     // sub/a.txt is a copy of the story in a.txt, which comes first.
     let copy = dropped
         .iter()
