@@ -4,7 +4,8 @@
 //! (documents removed whole, with the reason), `rejected.jsonl` (inputs that could not be read),
 //! `clusters.jsonl` (every near-duplicate cluster) and `report.json` (summary figures). Each file
 //! is written under a temporary name and renamed into place only after all of them were written
-//! and flushed, so an interrupted run never leaves a half-written file that looks complete.
+//! and flushed, with `report.json` last (and the previous one removed first): an interrupted run
+//! never leaves a half-written file, and a folder without `report.json` is known to be incomplete.
 //! Volatile figures (timings, throughput, thread count) sit under `report.json`'s `timing` key
 //! alone: everything else is byte-identical for the same input and configuration.
 
@@ -474,6 +475,14 @@ fn write_staged(
         clusters.finish()?,
         report.finish()?,
     ]);
+    // The switch from an earlier run's output to this one cannot be one atomic step (several
+    // files), so report.json marks completeness: the old one goes first and the new one is
+    // renamed in last. A folder without report.json is a run that was cut off mid-switch, and
+    // a rerun restores it.
+    match fs::remove_file(dir.join("report.json")) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(on_file("report.json", e)),
+        _ => {}
+    }
     // Documents files of an earlier run that this run did not write (a documents.jsonl where
     // shards are now written, or surplus shards) would be read as part of this output.
     for entry in fs::read_dir(dir)?.flatten() {
