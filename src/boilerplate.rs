@@ -443,24 +443,27 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
         // search, since a prefix phrase may hide inside a longer whole-line phrase.
         let input = Input::new(buf.as_str()).anchored(Anchored::Yes);
         let mut state = OverlappingState::start();
-        while words <= short_words {
-            rules.phrases.find_overlapping(input.clone(), &mut state);
-            let Some(m) = state.get_match() else { break };
-            let (kind, phrase) = &rules.phrase_kinds[m.pattern().as_usize()];
-            let whole = m.end() == buf.len();
-            let at_word_end = whole || buf.as_bytes().get(m.end()) == Some(&b' ');
-            let found = match kind {
-                PhraseKind::Whole if whole => Some(Reason::Phrase),
-                PhraseKind::Wire if whole => Some(Reason::WireCredit),
-                PhraseKind::Prefix if at_word_end && words <= rules.max_prefix_words => {
-                    Some(Reason::Prefix)
-                }
-                _ => None,
-            };
-            if let Some(reason) = found {
-                // Prefer a whole-line match over a prefix one.
-                if hit.as_ref().is_none_or(|(r, _)| *r == Reason::Prefix) {
-                    hit = Some((reason, Some(phrase.clone())));
+        // A long line can be neither a phrase nor a short prefix line: no search at all.
+        if words <= short_words {
+            loop {
+                rules.phrases.find_overlapping(input.clone(), &mut state);
+                let Some(m) = state.get_match() else { break };
+                let (kind, phrase) = &rules.phrase_kinds[m.pattern().as_usize()];
+                let whole = m.end() == buf.len();
+                let at_word_end = whole || buf.as_bytes().get(m.end()) == Some(&b' ');
+                let found = match kind {
+                    PhraseKind::Whole if whole => Some(Reason::Phrase),
+                    PhraseKind::Wire if whole => Some(Reason::WireCredit),
+                    PhraseKind::Prefix if at_word_end && words <= rules.max_prefix_words => {
+                        Some(Reason::Prefix)
+                    }
+                    _ => None,
+                };
+                if let Some(reason) = found {
+                    // Prefer a whole-line match over a prefix one.
+                    if hit.as_ref().is_none_or(|(r, _)| *r == Reason::Prefix) {
+                        hit = Some((reason, Some(phrase.clone())));
+                    }
                 }
             }
         }
