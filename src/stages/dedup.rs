@@ -147,6 +147,14 @@ impl DedupStage {
             || (use_containment && containment(&x.shingles, &y.shingles) >= self.config.containment)
     }
 
+    /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
+    fn copy_of(&self, member: &Item, kept: &Item, use_containment: bool) -> bool {
+        jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
+            || (use_containment
+                && member.shingles.len() <= kept.shingles.len()
+                && containment(&member.shingles, &kept.shingles) >= self.config.containment)
+    }
+
     /// Clusters verified links and returns `(keeper, members without keeper)` per cluster,
     /// ordered by the keeper's position in the input.
     ///
@@ -157,6 +165,10 @@ impl DedupStage {
     /// out of that cluster: only a copy of what is kept is ever dropped. The members left out
     /// are clustered again the same way among themselves (greedily, by the keep policy), so two
     /// exact copies that both fail against a chained keeper still find each other.
+    ///
+    /// Against the kept copy, containment counts one way only: a member may be a cut of the
+    /// kept text, but a member that holds the kept text *and more* (the full version of a
+    /// paragraph kept in a cut form) is not dropped, or its extra sentences would be lost.
     fn clusters(
         &self,
         docs: &[Doc],
@@ -179,7 +191,7 @@ impl DedupStage {
                     let (copies, others): (Vec<u32>, Vec<u32>) = rest
                         .into_iter()
                         .filter(|&m| m != keep)
-                        .partition(|&m| self.verified(&items[m as usize], k, use_containment));
+                        .partition(|&m| self.copy_of(&items[m as usize], k, use_containment));
                     if !copies.is_empty() {
                         found.push((keep, copies));
                     }
@@ -360,4 +372,80 @@ impl DedupStage {
 /// Similarities are written with 4 decimals: enough to audit, and stable to print.
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(ordinal: usize, paragraphs: &[&str]) -> Doc {
+        Doc {
+            ordinal,
+            id: format!("d{ordinal}"),
+            paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+            ..Doc::default()
+        }
+    }
+
+    const LEAD: &str = "The central bank raised its main lending rate by half a point on \
+                        Tuesday to curb inflation, the governor told reporters in the capital.";
+    const MORE: &str = " Markets had expected a quarter point, and the currency rose one percent \
+                        against the dollar within minutes of the announcement, dealers said. \
+                        Analysts now see a further increase before the summer holidays begin.";
+    const OTHER: &str = "Heavy rain flooded roads across the north of the country overnight and \
+                         closed two airports, the weather service said on Wednesday morning.";
+
+    #[test]
+    fn a_full_paragraph_is_never_dropped_as_a_copy_of_its_cut() {
+        // The cut version comes first; the later full version contains it and more.
+        let full = format!("{LEAD}{MORE}");
+        let mut docs = vec![
+            doc(0, &[LEAD, OTHER]),
+            doc(1, &[&full, "Unrelated closing words."]),
+        ];
+        DedupStage::build(&DedupConfig::default()).run(&mut docs);
+        assert!(
+            docs[1].dropped_paragraphs.is_empty(),
+            "{:?}",
+            docs[1].duplicates
+        );
+
+        // The other way round, the cut copy is dropped.
+        let mut docs = vec![
+            doc(0, &[&full, OTHER]),
+            doc(1, &[LEAD, "Unrelated closing words."]),
+        ];
+        DedupStage::build(&DedupConfig::default()).run(&mut docs);
+        assert_eq!(docs[1].dropped_paragraphs, vec![0]);
+    }
+
+    #[test]
+    fn a_chained_member_is_not_dropped_as_a_copy_of_the_keeper() {
+        // Word lists where each is a copy of the next (Jaccard ≥ 0.5) but the ends are not.
+        let words: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        let window = |from: usize| words[from..from + 20].join(" ");
+        let (a, b, c) = (window(0), window(4), window(8));
+        let mut docs = vec![doc(0, &[&a]), doc(1, &[&b]), doc(2, &[&c])];
+        let config = DedupConfig {
+            shingle_size: 1,
+            ..DedupConfig::default()
+        };
+        let out = DedupStage::build(&config).run(&mut docs);
+        let s = |x: &str, y: &str| {
+            let (mut p, mut q) = (Vec::new(), Vec::new());
+            let mut sh = Shingler::new();
+            sh.shingle_into(x, 1, 1, &mut p);
+            sh.shingle_into(y, 1, 1, &mut q);
+            jaccard(&p, &q)
+        };
+        assert!(s(&a, &b) >= 0.5 && s(&b, &c) >= 0.5 && s(&a, &c) < 0.5);
+        // Every recorded member is a verified copy of its cluster's kept item.
+        for c in &out.clusters {
+            for m in &c.members {
+                assert!(m.similarity.unwrap_or(0.0) >= 0.5, "{c:?}");
+            }
+        }
+        assert_eq!(docs[1].duplicate_of.as_deref(), Some("d0"));
+        assert_ne!(docs[2].duplicate_of.as_deref(), Some("d0"));
+    }
 }
