@@ -440,7 +440,14 @@ impl AliasMatcher {
                 entity: acr.entity,
                 kind: HitKind::Acronym,
             };
-            let next_is_name = names.get(next_name).is_some_and(|n| n.start == e + 1);
+            // A mention of the table right after it, a name or another acronym ("Isil
+            // ISIS-held"), keeps the given-name veto below from firing: after a rewrite the
+            // acronym would be followed by a name, and the decision must not change then.
+            let next_is_name = names.get(next_name).is_some_and(|n| n.start == e + 1)
+                || (text.as_bytes().get(e) == Some(&b' ')
+                    && short
+                        .find(Input::new(text).span(e + 1..text.len()))
+                        .is_some_and(|n| n.start() == e + 1));
             let near = Near {
                 prev_name,
                 next_is_name,

@@ -44,6 +44,57 @@ struct Item {
     shingles: Vec<u64>,
     signature: Vec<u32>,
     len: usize,
+    words: usize,
+    /// Hashes of the numbers in the text, sorted and deduplicated (see [`figures_agree`]).
+    figures: Vec<u64>,
+}
+
+/// Texts at most this many words long are compared on their figures too. Short texts built on
+/// one template ("Qtly div 28 cts vs 26 cts prior", a results table line, a line-up) share
+/// most of their shingles and differ only in their numbers, which are the news.
+const FIGURES_MAX_WORDS: usize = 100;
+
+/// Hashes of the numbers in `text` ("28", "1,500km", "$3.5"), sorted, repeats kept: "23 vs 23"
+/// and "23 vs 21" are different figures. A number
+/// is a word that starts with a digit (after an opening bracket, quote or currency sign), so the
+/// digits inside names such as "MiG-29" or "w12" are not figures.
+fn figures(text: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|w| {
+            let w = w.trim_start_matches(|c: char| "([\"'“‘$£€¥".contains(c));
+            let end = w
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .unwrap_or(w.len());
+            let number = w[..end].trim_end_matches(['.', ',']);
+            number
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| xxhash_rust::xxh3::xxh3_64(number.as_bytes()))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Whether two short texts agree on their figures: every number of the one with fewer numbers
+/// appears in the other, as often (a copy cut short keeps a subset of the figures; a template line for
+/// another company or another quarter does not). Texts without numbers, or long texts, always
+/// agree: the shingles decide.
+fn figures_agree(x: &Item, y: &Item) -> bool {
+    if x.words.min(y.words) > FIGURES_MAX_WORDS || x.figures.is_empty() || y.figures.is_empty() {
+        return true;
+    }
+    let (small, large) = if x.figures.len() <= y.figures.len() {
+        (&x.figures, &y.figures)
+    } else {
+        (&y.figures, &x.figures)
+    };
+    // Multiset inclusion over the two sorted lists.
+    let mut rest = large.iter().peekable();
+    small.iter().all(|h| {
+        while rest.next_if(|x| *x < h).is_some() {}
+        rest.next_if(|x| *x == h).is_some()
+    })
 }
 
 /// A verified pair of item indices.
@@ -91,6 +142,8 @@ impl DedupStage {
             shingles,
             signature,
             len: text.len(),
+            words: text.split_whitespace().count(),
+            figures: figures(text),
         }
     }
 
@@ -143,16 +196,19 @@ impl DedupStage {
 
     /// Whether two items are copies by the verification rule.
     fn verified(&self, x: &Item, y: &Item, use_containment: bool) -> bool {
-        jaccard(&x.shingles, &y.shingles) >= self.config.threshold
-            || (use_containment && containment(&x.shingles, &y.shingles) >= self.config.containment)
+        figures_agree(x, y)
+            && (jaccard(&x.shingles, &y.shingles) >= self.config.threshold
+                || (use_containment
+                    && containment(&x.shingles, &y.shingles) >= self.config.containment))
     }
 
     /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
     fn copy_of(&self, member: &Item, kept: &Item, use_containment: bool) -> bool {
-        jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
-            || (use_containment
-                && member.shingles.len() <= kept.shingles.len()
-                && containment(&member.shingles, &kept.shingles) >= self.config.containment)
+        figures_agree(member, kept)
+            && (jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
+                || (use_containment
+                    && member.shingles.len() <= kept.shingles.len()
+                    && containment(&member.shingles, &kept.shingles) >= self.config.containment))
     }
 
     /// Clusters verified links and returns `(keeper, members without keeper)` per cluster,
@@ -447,5 +503,52 @@ mod tests {
         }
         assert_eq!(docs[1].duplicate_of.as_deref(), Some("d0"));
         assert_ne!(docs[2].duplicate_of.as_deref(), Some("d0"));
+    }
+}
+
+#[cfg(test)]
+mod figure_tests {
+    use super::*;
+
+    fn item(text: &str) -> Item {
+        Item {
+            doc: 0,
+            paragraph: None,
+            shingles: Vec::new(),
+            signature: Vec::new(),
+            len: text.len(),
+            words: text.split_whitespace().count(),
+            figures: figures(text),
+        }
+    }
+
+    #[test]
+    fn template_lines_with_other_figures_disagree() {
+        let a = item("Qtly div 28 cts vs 26 cts prior, pay April 1, record March 15");
+        let b = item("Qtly div 10 cts vs 10 cts prior, pay April 15, record March 31");
+        assert!(!figures_agree(&a, &b));
+        let c = item("Qtly div 23 cts vs 21 cts prior");
+        let d = item("Qtly div 23 cts vs 23 cts prior qtr");
+        assert!(!figures_agree(&c, &d));
+    }
+
+    #[test]
+    fn a_cut_copy_and_texts_without_figures_agree() {
+        let full =
+            item("Shr 1.20 dlrs vs 95 cts. Net 4,500,000 vs 3,100,000. Revs 40.1 mln vs 38.2 mln");
+        let cut = item("Shr 1.20 dlrs vs 95 cts. Net 4,500,000 vs 3,100,000");
+        assert!(figures_agree(&full, &cut));
+        assert!(figures_agree(&item("No numbers at all here."), &full));
+        assert_eq!(
+            figures("Page 12, then 1,500km and 3.5."),
+            figures("3.5 1,500km 12")
+        );
+    }
+
+    #[test]
+    fn long_texts_are_left_to_the_shingles() {
+        let long_a = format!("{} 28 cts", "word ".repeat(120));
+        let long_b = format!("{} 26 cts", "word ".repeat(120));
+        assert!(figures_agree(&item(&long_a), &item(&long_b)));
     }
 }
