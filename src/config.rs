@@ -175,6 +175,8 @@ impl Blank for DedupConfig {
             seed: 0,
             threshold: 0.0,
             containment: 0.0,
+            short_shingles: 0,
+            short_threshold: 0.0,
             bands: 0,
             rows: 0,
             min_paragraph_words: 0,
@@ -392,6 +394,10 @@ pub struct DedupConfig {
     pub threshold: f64,
     /// Containment threshold.
     pub containment: f64,
+    /// Texts with fewer shingles than this are short.
+    pub short_shingles: usize,
+    /// Jaccard threshold for short texts (no containment).
+    pub short_threshold: f64,
     /// LSH bands (0: derived).
     pub bands: usize,
     /// LSH rows per band (0: derived).
@@ -628,6 +634,13 @@ impl Config {
                 "dedup",
                 "containment",
                 format!("must be in (0, 1], got {}", x.containment),
+            );
+        }
+        if !(x.short_threshold > 0.0 && x.short_threshold <= 1.0) {
+            bad(
+                "dedup",
+                "short_threshold",
+                format!("must be in (0, 1], got {}", x.short_threshold),
             );
         }
         if !(x.document_share > 0.0 && x.document_share <= 1.0) {

@@ -54,22 +54,33 @@ struct Item {
 /// most of their shingles and differ only in their numbers, which are the news.
 const FIGURES_MAX_WORDS: usize = 100;
 
-/// Hashes of the numbers in `text` ("28", "1,500km", "$3.5"), sorted, repeats kept: "23 vs 23"
-/// and "23 vs 21" are different figures. A number
-/// is a word that starts with a digit (after an opening bracket, quote or currency sign), so the
-/// digits inside names such as "MiG-29" or "w12" are not figures.
+/// Number words that carry figures in wire copy ("loss nine cts", "three-day repurchase").
+const NUMBER_WORDS: [&str; 20] = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion",
+];
+
+/// Hashes of the figures in `text` ("28", "6-1/4", "1,500km", "$3.5", "nine"), sorted, repeats
+/// kept: "23 vs 23" and "23 vs 21" are different figures. A figure is a word that starts with a
+/// digit (after an opening bracket, quote or currency sign), so the digits inside names such as
+/// "MiG-29" or "w12" are not figures, or a number word.
 fn figures(text: &str) -> Vec<u64> {
     let mut out: Vec<u64> = text
         .split_whitespace()
         .filter_map(|w| {
             let w = w.trim_start_matches(|c: char| "([\"'“‘$£€¥".contains(c));
-            let end = w
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
-                .unwrap_or(w.len());
-            let number = w[..end].trim_end_matches(['.', ',']);
-            number
-                .starts_with(|c: char| c.is_ascii_digit())
-                .then(|| xxhash_rust::xxh3::xxh3_64(number.as_bytes()))
+            if w.starts_with(|c: char| c.is_ascii_digit()) {
+                let end = w
+                    .find(|c: char| !(c.is_ascii_digit() || ".,/-".contains(c)))
+                    .unwrap_or(w.len());
+                let number = w[..end].trim_end_matches(['.', ',', '/', '-']);
+                return Some(xxhash_rust::xxh3::xxh3_64(number.as_bytes()));
+            }
+            let head = w.split(['-', ',', '.', ';', ':', ')']).next().unwrap_or("");
+            NUMBER_WORDS
+                .iter()
+                .any(|n| head.eq_ignore_ascii_case(n))
+                .then(|| xxhash_rust::xxh3::xxh3_64(head.to_ascii_lowercase().as_bytes()))
         })
         .collect();
     out.sort_unstable();
@@ -196,14 +207,25 @@ impl DedupStage {
 
     /// Whether two items are copies by the verification rule.
     fn verified(&self, x: &Item, y: &Item, use_containment: bool) -> bool {
-        figures_agree(x, y)
-            && (jaccard(&x.shingles, &y.shingles) >= self.config.threshold
-                || (use_containment
-                    && containment(&x.shingles, &y.shingles) >= self.config.containment))
+        if !figures_agree(x, y) {
+            return false;
+        }
+        // Short texts (one-line notices, table rows, wrapped lines) built on one template share
+        // half their shingles by construction: they must be near-identical, and a short text is
+        // never "contained" in another.
+        if x.shingles.len().min(y.shingles.len()) < self.config.short_shingles {
+            return jaccard(&x.shingles, &y.shingles) >= self.config.short_threshold;
+        }
+        jaccard(&x.shingles, &y.shingles) >= self.config.threshold
+            || (use_containment && containment(&x.shingles, &y.shingles) >= self.config.containment)
     }
 
     /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
     fn copy_of(&self, member: &Item, kept: &Item, use_containment: bool) -> bool {
+        if member.shingles.len().min(kept.shingles.len()) < self.config.short_shingles {
+            return figures_agree(member, kept)
+                && jaccard(&member.shingles, &kept.shingles) >= self.config.short_threshold;
+        }
         figures_agree(member, kept)
             && (jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
                 || (use_containment
