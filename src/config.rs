@@ -97,6 +97,7 @@ impl Blank for InputConfig {
             source_field: String::new(),
             max_document_bytes: 0,
             max_decompressed_bytes: 0,
+            max_line_bytes: 0,
         }
     }
 }
@@ -203,6 +204,8 @@ pub struct InputConfig {
     pub max_document_bytes: u64,
     /// Largest accepted decompressed size of one compressed input, in bytes.
     pub max_decompressed_bytes: u64,
+    /// Longest accepted line of a document's text, in bytes.
+    pub max_line_bytes: u64,
 }
 default_from_builtin!(InputConfig, input);
 
@@ -564,6 +567,9 @@ impl Config {
                 "max_document_bytes",
                 "must be greater than 0".into(),
             );
+        }
+        if i.max_line_bytes == 0 {
+            bad("input", "max_line_bytes", "must be greater than 0".into());
         }
         if i.max_decompressed_bytes == 0 {
             bad(

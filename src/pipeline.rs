@@ -164,9 +164,24 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
         })
         .collect();
     let mut docs = Vec::with_capacity(decoded.len());
+    let max_line = config.input.max_line_bytes;
     for d in decoded {
         match d {
-            Ok(doc) => docs.push(doc),
+            // A single line of megabytes is a dump of markup or data, not an article, and every
+            // line-based layer would pay for it: rejected with the line that broke the limit.
+            Ok(doc) => match doc.lines.iter().position(|l| l.len() as u64 > max_line) {
+                Some(n) => rejected.push(Rejection {
+                    source: doc.source,
+                    line: None,
+                    offset: None,
+                    error: format!(
+                        "line {} of the text is {} bytes, over max_line_bytes ({max_line})",
+                        n + 1,
+                        doc.lines[n].len()
+                    ),
+                }),
+                None => docs.push(doc),
+            },
             Err(r) => rejected.push(r),
         }
     }

@@ -719,3 +719,43 @@ fn large_outputs_are_sharded_and_stale_documents_files_removed() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn a_line_over_max_line_bytes_rejects_its_document_with_the_line_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    fs::create_dir(&raw).unwrap();
+    fs::write(
+        raw.join("ok.txt"),
+        "A normal story of one sentence, as they come.\n",
+    )
+    .unwrap();
+    fs::write(
+        raw.join("dump.txt"),
+        format!("Title line\n\n{}\n", "x".repeat(5000)),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("p.toml"),
+        "[input]\nmax_line_bytes = 4096\n",
+    )
+    .unwrap();
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml"])
+        .assert()
+        .code(1);
+    let rejected = read_jsonl(&tmp.path().join("normalized/rejected.jsonl"));
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("dump.txt"));
+    assert_eq!(
+        rejected[0]["error"],
+        "line 3 of the text is 5000 bytes, over max_line_bytes (4096)"
+    );
+    assert_eq!(
+        read_jsonl(&tmp.path().join("normalized/documents.jsonl")).len(),
+        1
+    );
+}
