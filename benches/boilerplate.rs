@@ -14,26 +14,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use copydesk::boilerplate::{clean_lines, RuleSpec, Rules};
+use copydesk::boilerplate::{clean_lines, Rules};
 use copydesk::config::{BoilerplateConfig, Config};
 use copydesk::paragraphs;
+use copydesk::stages::boilerplate::rule_spec;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn rules(c: &BoilerplateConfig, edges: bool) -> Rules {
-    Rules::new(&RuleSpec {
-        phrases: &c.phrases,
-        prefixes: &c.prefixes,
-        max_prefix_words: c.max_prefix_words,
-        wire_credits: &c.wire_credits,
-        patterns: &c.patterns,
-        trailing: &c.trailing,
-        repeats: c.repeats,
-        caption_patterns: &c.caption_patterns,
-        corpus_max_words: c.corpus_max_words,
-        edges: edges && c.edges,
-        edge_max_words: c.edge_max_words,
-    })
-    .expect("the default rules compile")
+    let mut spec = rule_spec(c);
+    spec.edges = edges && c.edges;
+    Rules::new(&spec).expect("the default rules compile")
 }
 
 /// Every `.txt` file under `dir`, sorted by path.

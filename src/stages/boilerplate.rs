@@ -15,23 +15,28 @@ pub struct BoilerplateStage {
     pub corpus_min_docs: usize,
 }
 
+/// The classifier's inputs from the `[boilerplate]` table.
+pub fn rule_spec(c: &BoilerplateConfig) -> RuleSpec<'_> {
+    RuleSpec {
+        phrases: &c.phrases,
+        prefixes: &c.prefixes,
+        max_prefix_words: c.max_prefix_words,
+        wire_credits: &c.wire_credits,
+        patterns: &c.patterns,
+        trailing: &c.trailing,
+        repeats: c.repeats,
+        caption_patterns: &c.caption_patterns,
+        corpus_max_words: c.corpus_max_words,
+        edges: c.edges,
+        edge_max_words: c.edge_max_words,
+    }
+}
+
 impl BoilerplateStage {
     /// Builds the stage; regular expressions were checked by validation.
     pub fn build(c: &BoilerplateConfig) -> Result<BoilerplateStage, regex::Error> {
         let rules = if c.enabled {
-            Some(Rules::new(&RuleSpec {
-                phrases: &c.phrases,
-                prefixes: &c.prefixes,
-                max_prefix_words: c.max_prefix_words,
-                wire_credits: &c.wire_credits,
-                patterns: &c.patterns,
-                trailing: &c.trailing,
-                repeats: c.repeats,
-                caption_patterns: &c.caption_patterns,
-                corpus_max_words: c.corpus_max_words,
-                edges: c.edges,
-                edge_max_words: c.edge_max_words,
-            })?)
+            Some(Rules::new(&rule_spec(c))?)
         } else {
             None
         };
