@@ -7,23 +7,25 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One line or fragment removed by the boilerplate pass.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removed {
     /// The removed text.
     pub text: String,
     /// The layer that removed it.
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
     /// The phrase or pattern that matched, when the layer has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
 }
 
 /// One alias rewrite (or annotation), counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AliasRecord {
     /// The form found in the text.
     pub from: String,
@@ -34,7 +36,7 @@ pub struct AliasRecord {
 }
 
 /// In `annotate` mode: a mention in a paragraph, by byte offsets inside that paragraph.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParagraphMention {
     /// Index of the cleaned paragraph.
     pub paragraph: usize,
@@ -49,7 +51,7 @@ pub struct ParagraphMention {
 }
 
 /// A mention as written out: byte offsets into the output `text`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mention {
     /// Byte offset where the mention starts in `text`.
     pub start: usize,
@@ -62,7 +64,7 @@ pub struct Mention {
 }
 
 /// Where the kept copy of a duplicate paragraph lives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateTarget {
     /// Id of the document holding the kept copy.
     pub id: String,
@@ -71,7 +73,7 @@ pub struct DuplicateTarget {
 }
 
 /// One paragraph of this document found to copy another.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateRecord {
     /// Cleaned-paragraph index in this document.
     pub paragraph: usize,
@@ -87,7 +89,7 @@ pub struct DuplicateRecord {
 }
 
 /// A document between stages.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Doc {
     /// Position in input order; the tie-breaker of every deterministic choice.
     pub ordinal: usize,

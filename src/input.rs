@@ -11,7 +11,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::InputConfig;
@@ -83,7 +83,7 @@ pub struct RawDoc {
 }
 
 /// An input that could not be read, with where and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     /// The file (and `:line` for a JSONL line).
     pub source: String,
@@ -110,7 +110,7 @@ impl Rejection {
 }
 
 /// A file that was found but is not of a kind copydesk reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The file.
     pub path: String,

@@ -4,7 +4,8 @@
 //! The library is the whole tool; the `copydesk` binary is glue around [`pipeline::run`]. See
 //! `ARCHITECTURE.md` for the map: input reading ([`input`]), the per-document and corpus-wide
 //! stages ([`stages`]), the pure algorithm cores they call ([`boilerplate`], [`paragraphs`],
-//! [`decode`], [`aliases`], [`dedup`]), and output writing ([`output`]).
+//! [`decode`], [`aliases`], [`dedup`]), output writing ([`output`]), and staged runs that cut
+//! the same phases into tasks ([`staged`]).
 #![warn(missing_docs)]
 
 pub mod aliases;
@@ -17,4 +18,5 @@ pub mod input;
 pub mod output;
 pub mod paragraphs;
 pub mod pipeline;
+pub mod staged;
 pub mod stages;

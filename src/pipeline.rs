@@ -24,6 +24,7 @@ use crate::stages::boilerplate::BoilerplateStage;
 use crate::stages::decode::DecodeStage;
 use crate::stages::dedup::DedupStage;
 use crate::stages::line_stats::LineStats;
+use serde::{Deserialize, Serialize};
 
 /// A problem that stops a run before any document is processed.
 #[derive(Debug, thiserror::Error)]
@@ -49,13 +50,27 @@ pub struct RunOptions {
     pub progress: Option<ProgressBar>,
 }
 
-struct Timer {
+/// Wall-clock time per stage, for the report.
+#[derive(Debug)]
+pub struct Timer {
     stages: Vec<StageTiming>,
+    start: Instant,
     last: Instant,
 }
 
 impl Timer {
-    fn lap(&mut self, stage: &'static str) {
+    /// Starts timing now.
+    pub fn start() -> Timer {
+        let now = Instant::now();
+        Timer {
+            stages: Vec::new(),
+            start: now,
+            last: now,
+        }
+    }
+
+    /// Closes the current stage.
+    pub fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
         self.stages.push(StageTiming {
             stage,
@@ -65,150 +80,211 @@ impl Timer {
     }
 }
 
-/// Runs the whole pipeline in memory and returns what the writer needs.
-pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineError> {
-    let start = Instant::now();
-    let mut timer = Timer {
-        stages: Vec::new(),
-        last: start,
-    };
-    let decode = DecodeStage::build(&config.decode);
-    let boilerplate =
-        BoilerplateStage::build(&config.boilerplate).map_err(|e| PipelineError::Build {
-            stage: "boilerplate",
-            message: e.to_string(),
-        })?;
-    let mut entities = config.aliases.entities.clone();
-    entities.extend(options.extra_entities.iter().cloned());
-    let aliases =
-        AliasStage::build(&config.aliases, &entities).map_err(|e| PipelineError::Build {
-            stage: "aliases",
-            message: e.to_string(),
-        })?;
-    let dedup = DedupStage::build(&config.dedup);
+/// Every stage, built once from the validated configuration.
+#[derive(Debug)]
+pub struct Stages {
+    decode: DecodeStage,
+    boilerplate: BoilerplateStage,
+    aliases: AliasStage,
+    dedup: DedupStage,
+    max_line: u64,
+    dedup_action: crate::config::DedupAction,
+    alias_mode: crate::config::AliasMode,
+}
 
-    // Read. Files are read in parallel but concatenated in discovery order.
-    let inputs = if options.inputs.is_empty() {
-        config
-            .input
-            .paths
-            .iter()
-            .cloned()
-            .map(InputSpec::Path)
-            .collect()
-    } else {
-        options.inputs
+impl Stages {
+    /// Builds every stage; `extra_entities` are the entity tables loaded from files.
+    pub fn build(
+        config: &Config,
+        extra_entities: &[EntityConfig],
+    ) -> Result<Stages, PipelineError> {
+        let boilerplate =
+            BoilerplateStage::build(&config.boilerplate).map_err(|e| PipelineError::Build {
+                stage: "boilerplate",
+                message: e.to_string(),
+            })?;
+        let mut entities = config.aliases.entities.clone();
+        entities.extend(extra_entities.iter().cloned());
+        let aliases =
+            AliasStage::build(&config.aliases, &entities).map_err(|e| PipelineError::Build {
+                stage: "aliases",
+                message: e.to_string(),
+            })?;
+        Ok(Stages {
+            decode: DecodeStage::build(&config.decode),
+            boilerplate,
+            aliases,
+            dedup: DedupStage::build(&config.dedup),
+            max_line: config.input.max_line_bytes,
+            dedup_action: config.dedup.action,
+            alias_mode: config.aliases.mode,
+        })
+    }
+}
+
+/// A share of the corpus between the per-document stages: what one task of a staged run (or
+/// the whole of a local run) read and decoded. Everything in it is in input order.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Part {
+    /// Decoded (later cleaned) documents.
+    pub docs: Vec<Doc>,
+    /// Inputs that could not be found, listed or read.
+    pub read_rejected: Vec<Rejection>,
+    /// Documents whose bytes could not be decoded or broke a line limit.
+    pub decode_rejected: Vec<Rejection>,
+    /// Files of kinds copydesk does not read.
+    pub skipped: Vec<Skipped>,
+    /// Input bytes after decompression.
+    pub bytes_in: u64,
+    /// Files read.
+    pub files_read: usize,
+    /// Documents read before decoding.
+    pub raw_docs: usize,
+}
+
+/// Finds the files under every input path: discovery problems and skipped files first, then
+/// the files in order. A staged run gives the problems to task 0 and splits the files.
+pub fn discover(paths: &[PathBuf]) -> input::Discovery {
+    let mut all = input::Discovery::default();
+    for p in paths {
+        let found = input::discover(std::slice::from_ref(p));
+        all.files.extend(found.files);
+        all.skipped.extend(found.skipped);
+        all.rejected.extend(found.rejected);
+    }
+    all
+}
+
+/// Reads `files` (in parallel, results in order) and decodes every document.
+pub fn read_and_decode(
+    stages: &Stages,
+    config: &Config,
+    files: &[input::InputFile],
+    stdin: bool,
+    tick: &(dyn Fn() + Sync),
+) -> Part {
+    let mut part = Part {
+        files_read: files.len(),
+        ..Part::default()
     };
-    let mut skipped: Vec<Skipped> = Vec::new();
-    let mut rejected: Vec<Rejection> = Vec::new();
+    let mut loaded: Vec<input::Loaded> = files
+        .par_iter()
+        .map(|f| input::read_file(f, &config.input))
+        .collect();
+    if stdin {
+        loaded.push(input::read_stdin(&config.input));
+    }
     let mut raws = Vec::new();
-    let mut bytes_in = 0u64;
-    let mut files_read = 0usize;
-    for spec in &inputs {
-        let loaded = match spec {
-            InputSpec::Stdin => vec![input::read_stdin(&config.input)],
-            InputSpec::Path(p) => {
-                let found = input::discover(std::slice::from_ref(p));
-                skipped.extend(found.skipped);
-                rejected.extend(found.rejected);
-                files_read += found.files.len();
-                found
-                    .files
-                    .par_iter()
-                    .map(|f| input::read_file(f, &config.input))
-                    .collect()
-            }
-        };
-        for l in loaded {
-            bytes_in += l.bytes;
-            raws.extend(l.docs);
-            rejected.extend(l.rejected);
-        }
+    for l in loaded {
+        part.bytes_in += l.bytes;
+        raws.extend(l.docs);
+        part.read_rejected.extend(l.rejected);
     }
-    // Ids name documents in the output and in duplicate links, so they must be unique; a later
-    // document reusing an id is rejected rather than silently renamed.
-    let mut first_seen: HashMap<String, String> = HashMap::new();
-    let mut unique = Vec::with_capacity(raws.len());
-    for raw in raws {
-        if let Some(first) = first_seen.get(&raw.id) {
-            rejected.push(Rejection {
-                source: raw.source.clone(),
-                line: None,
-                offset: None,
-                error: format!("duplicate id {:?} (first used by {first})", raw.id),
-            });
-        } else {
-            first_seen.insert(raw.id.clone(), raw.source.clone());
-            unique.push(raw);
-        }
-    }
-    let documents_in = unique.len() + rejected.len();
-    if let Some(bar) = &options.progress {
-        bar.set_length(3 * unique.len() as u64);
-    }
-    timer.lap("read");
-
-    // Decode, per document.
-    let tick = || {
-        if let Some(bar) = &options.progress {
-            bar.inc(1);
-        }
-    };
-    let decoded: Vec<Result<Doc, Rejection>> = unique
+    part.raw_docs = raws.len();
+    let decoded: Vec<Result<Doc, Rejection>> = raws
         .into_par_iter()
         .enumerate()
         .map(|(i, raw)| {
-            let r = decode.apply(i, raw);
+            let r = stages.decode.apply(i, raw);
             tick();
             r
         })
         .collect();
-    let mut docs = Vec::with_capacity(decoded.len());
-    let max_line = config.input.max_line_bytes;
     for d in decoded {
         match d {
             // A single line of megabytes is a dump of markup or data, not an article, and every
             // line-based layer would pay for it: rejected with the line that broke the limit.
-            Ok(doc) => match doc.lines.iter().position(|l| l.len() as u64 > max_line) {
-                Some(n) => rejected.push(Rejection {
-                    source: doc.source,
-                    line: None,
-                    offset: None,
-                    error: format!(
-                        "line {} of the text is {} bytes, over max_line_bytes ({max_line})",
+            Ok(doc) => match doc
+                .lines
+                .iter()
+                .position(|l| l.len() as u64 > stages.max_line)
+            {
+                Some(n) => part.decode_rejected.push(Rejection::file(
+                    doc.source,
+                    format!(
+                        "line {} of the text is {} bytes, over max_line_bytes ({})",
                         n + 1,
-                        doc.lines[n].len()
+                        doc.lines[n].len(),
+                        stages.max_line
                     ),
-                }),
-                None => docs.push(doc),
+                )),
+                None => part.docs.push(doc),
             },
-            Err(r) => rejected.push(r),
+            Err(r) => part.decode_rejected.push(r),
         }
     }
-    timer.lap("decode");
+    part
+}
 
-    // Per-source line statistics: a barrier, since a template shows only across documents.
-    let stats = match boilerplate.corpus_max_words() {
-        Some(max_words) => LineStats::collect(&docs, max_words, boilerplate.corpus_min_docs),
+/// Per-source line statistics of one part; parts are merged before the boilerplate stage.
+pub fn line_stats(stages: &Stages, docs: &[Doc]) -> LineStats {
+    match stages.boilerplate.corpus_max_words() {
+        Some(max_words) => LineStats::collect(docs, max_words, stages.boilerplate.corpus_min_docs),
         None => LineStats::default(),
-    };
-    timer.lap("line_stats");
+    }
+}
 
+/// The per-document stages after the statistics barrier: boilerplate with the paragraph split,
+/// then aliases.
+pub fn clean(
+    stages: &Stages,
+    docs: &mut [Doc],
+    stats: &LineStats,
+    timer: &mut Timer,
+    tick: &(dyn Fn() + Sync),
+) {
     docs.par_iter_mut().for_each(|doc| {
-        boilerplate.apply(doc, &stats);
+        stages.boilerplate.apply(doc, stats);
         tick();
     });
     timer.lap("boilerplate");
-
     docs.par_iter_mut().for_each(|doc| {
-        aliases.apply(doc);
+        stages.aliases.apply(doc);
         tick();
     });
     timer.lap("aliases");
+}
 
-    let dedup_outcome = dedup.run(&mut docs);
+/// The corpus-wide end: joins the parts in order, rejects reused ids, numbers the documents,
+/// runs the near-duplicate barrier and sums up the report.
+pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput {
+    let mut docs = Vec::new();
+    let (mut read_rejected, mut decode_rejected, mut skipped) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let (mut bytes_in, mut files_read, mut raw_docs) = (0, 0, 0);
+    for part in parts {
+        docs.extend(part.docs);
+        read_rejected.extend(part.read_rejected);
+        decode_rejected.extend(part.decode_rejected);
+        skipped.extend(part.skipped);
+        bytes_in += part.bytes_in;
+        files_read += part.files_read;
+        raw_docs += part.raw_docs;
+    }
+    let documents_in = raw_docs + read_rejected.len();
+    let mut rejected = read_rejected;
+    rejected.extend(decode_rejected);
+    // Ids name documents in the output and in duplicate links, so they must be unique; a later
+    // document reusing an id is rejected rather than silently renamed.
+    let mut first_seen: HashMap<String, String> = HashMap::new();
+    let mut unique = Vec::with_capacity(docs.len());
+    for doc in docs {
+        if let Some(first) = first_seen.get(&doc.id) {
+            rejected.push(Rejection::file(
+                doc.source.clone(),
+                format!("duplicate id {:?} (first used by {first})", doc.id),
+            ));
+        } else {
+            first_seen.insert(doc.id.clone(), doc.source.clone());
+            unique.push(doc);
+        }
+    }
+    let mut docs = unique;
+    for (i, doc) in docs.iter_mut().enumerate() {
+        doc.ordinal = i;
+    }
+    let dedup_outcome = stages.dedup.run(&mut docs);
     timer.lap("dedup");
-
     let removed_by_reason =
         docs.iter()
             .flat_map(|d| d.removed.iter())
@@ -238,17 +314,58 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
         aliases_replaced,
         dedup: dedup_outcome.summary,
         stages: timer.stages,
-        seconds: start.elapsed().as_secs_f64(),
+        seconds: timer.start.elapsed().as_secs_f64(),
         ..Report::default()
     };
-    Ok(RunOutput {
+    RunOutput {
         docs,
         rejected,
         clusters: dedup_outcome.clusters,
         report,
-        dedup_action: config.dedup.action,
-        alias_mode: config.aliases.mode,
-    })
+        dedup_action: stages.dedup_action,
+        alias_mode: stages.alias_mode,
+    }
+}
+
+/// Runs the whole pipeline in memory and returns what the writer needs. A staged run
+/// (`copydesk stage`) calls the same phases, one share of the files per task.
+pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineError> {
+    let mut timer = Timer::start();
+    let stages = Stages::build(config, &options.extra_entities)?;
+    let stdin = options.inputs.contains(&InputSpec::Stdin);
+    let paths: Vec<PathBuf> = if options.inputs.is_empty() {
+        config.input.paths.clone()
+    } else {
+        options
+            .inputs
+            .iter()
+            .filter_map(|s| match s {
+                InputSpec::Path(p) => Some(p.clone()),
+                InputSpec::Stdin => None,
+            })
+            .collect()
+    };
+    let found = discover(&paths);
+    if let Some(bar) = &options.progress {
+        bar.set_length(0);
+    }
+    let tick = || {
+        if let Some(bar) = &options.progress {
+            bar.inc(1);
+        }
+    };
+    let mut part = read_and_decode(&stages, config, &found.files, stdin, &tick);
+    part.read_rejected.splice(0..0, found.rejected);
+    part.skipped = found.skipped;
+    if let Some(bar) = &options.progress {
+        bar.set_length(3 * part.raw_docs as u64);
+        bar.set_position(part.raw_docs as u64);
+    }
+    timer.lap("read+decode");
+    let stats = line_stats(&stages, &part.docs);
+    timer.lap("line_stats");
+    clean(&stages, &mut part.docs, &stats, &mut timer, &tick);
+    Ok(finish(&stages, vec![part], timer))
 }
 
 /// The output folder a run writes to: the command line's, else `[output] dir`.

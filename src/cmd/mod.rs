@@ -5,6 +5,8 @@ mod check;
 mod explain;
 mod init;
 mod run;
+mod slurm;
+mod stage;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,10 @@ pub enum Command {
     Explain(explain::Args),
     #[command(subcommand)]
     Aliases(aliases::Command),
+    #[command(subcommand)]
+    Stage(stage::Command),
+    #[command(subcommand)]
+    Slurm(slurm::Command),
 }
 
 /// Runs one subcommand and returns its exit code.
@@ -32,6 +38,8 @@ pub fn dispatch(command: Command) -> u8 {
         Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Aliases(c) => aliases::run(c),
+        Command::Stage(c) => stage::run(c),
+        Command::Slurm(c) => slurm::run(c),
     };
     match result {
         Ok(code) => code,

@@ -70,7 +70,7 @@ impl BoilerplateStage {
                 doc.removed
                     .extend(cleaned.removals.into_iter().map(|r| Removed {
                         text: r.text,
-                        reason: r.reason.as_str(),
+                        reason: r.reason.as_str().into(),
                         rule: r.rule,
                     }));
                 let kept: Vec<Option<&str>> = cleaned.lines.iter().map(|l| l.as_deref()).collect();

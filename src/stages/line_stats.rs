@@ -14,7 +14,7 @@ use crate::boilerplate::{key_hash, line_key};
 use crate::doc::Doc;
 
 /// Document counts of line keys, per site.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LineStats {
     counts: HashMap<String, HashMap<u64, u32>>,
     min_docs: u32,
@@ -49,6 +49,17 @@ impl LineStats {
         LineStats {
             counts,
             min_docs: min_docs.try_into().unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Adds the counts of another share of the corpus (a task of a staged run).
+    pub fn merge(&mut self, other: LineStats) {
+        self.min_docs = other.min_docs;
+        for (site, counts) in other.counts {
+            let mine = self.counts.entry(site).or_default();
+            for (h, n) in counts {
+                *mine.entry(h).or_default() += n;
+            }
         }
     }
 
