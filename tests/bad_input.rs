@@ -18,6 +18,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+use common::read_jsonl;
+
 /// A run of the binary and what it wrote.
 struct Outcome {
     code: i32,
@@ -26,14 +29,6 @@ struct Outcome {
     dropped: Vec<Value>,
     rejected: Vec<Value>,
     report: Value,
-}
-
-fn read_jsonl(path: &Path) -> Vec<Value> {
-    fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
-        .collect()
 }
 
 /// Runs `copydesk run -q -o out ARGS...` in `dir`; never longer than a minute (a loop that is

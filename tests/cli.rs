@@ -6,25 +6,13 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::{copydesk, read_jsonl, stable_report};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copydesk(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("copydesk").expect("binary builds");
-    c.current_dir(dir);
-    c
-}
-
-fn read_jsonl(path: &Path) -> Vec<Value> {
-    fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
-        .collect()
 }
 
 /// Runs exactly what the README says, from the repository root, into `out`.
@@ -34,14 +22,6 @@ fn run_sample(out: &Path, threads: usize) {
         .arg(out)
         .assert()
         .code(0);
-}
-
-/// report.json without its volatile `timing` key.
-fn stable_report(dir: &Path) -> Value {
-    let mut v: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("timing");
-    v
 }
 
 const STABLE_FILES: [&str; 4] = [

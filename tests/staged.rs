@@ -4,14 +4,8 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
-use serde_json::Value;
-
-fn copydesk(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("copydesk").expect("binary builds");
-    c.current_dir(dir);
-    c
-}
+mod common;
+use common::{copydesk, stable_report};
 
 const FILES: [&str; 4] = [
     "documents.jsonl",
@@ -28,13 +22,7 @@ fn same_output(a: &Path, b: &Path) {
             "{f} differs"
         );
     }
-    let report = |d: &Path| {
-        let mut v: Value =
-            serde_json::from_str(&fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
-        v.as_object_mut().unwrap().remove("timing");
-        v
-    };
-    assert_eq!(report(a), report(b));
+    assert_eq!(stable_report(a), stable_report(b));
 }
 
 fn fixture(dir: &Path) {
