@@ -15,6 +15,20 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the seeds in `raw/` with the configuration text `config`; returns the temporary folder
+/// (kept alive by the caller) and the surviving documents.
+fn run_seeds_with(config: &str) -> (tempfile::TempDir, Vec<Value>) {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("p.toml"), config).unwrap();
+    copydesk(tmp.path())
+        .args(["run", "-q", "-c", "p.toml", "-o", "out"])
+        .arg(repo().join("raw"))
+        .assert()
+        .code(0);
+    let docs = read_jsonl(&tmp.path().join("out/documents.jsonl"));
+    (tmp, docs)
+}
+
 /// Runs exactly what the README says, from the repository root, into `out`.
 fn run_sample(out: &Path, threads: usize) {
     copydesk(&repo())
@@ -330,18 +344,7 @@ fn explain_shows_removed_lines_aliases_and_duplicate_links() {
 /// article sentence of the input is still there.
 #[test]
 fn seeds_lose_their_boilerplate_and_keep_every_sentence() {
-    let tmp = tempfile::tempdir().unwrap();
-    fs::write(
-        tmp.path().join("p.toml"),
-        "[aliases]\nenabled = false\n[dedup]\nenabled = false\n",
-    )
-    .unwrap();
-    copydesk(tmp.path())
-        .args(["run", "-q", "-c", "p.toml", "-o", "out"])
-        .arg(repo().join("raw"))
-        .assert()
-        .code(0);
-    let docs = read_jsonl(&tmp.path().join("out/documents.jsonl"));
+    let (_tmp, docs) = run_seeds_with("[aliases]\nenabled = false\n[dedup]\nenabled = false\n");
     assert_eq!(docs.len(), 5);
     let all: String = docs
         .iter()
@@ -438,18 +441,7 @@ fn the_english_word_is_is_never_touched() {
 
 #[test]
 fn annotate_mode_leaves_the_text_and_points_at_each_mention() {
-    let tmp = tempfile::tempdir().unwrap();
-    fs::write(
-        tmp.path().join("p.toml"),
-        "[aliases]\nmode = \"annotate\"\n[dedup]\nenabled = false\n",
-    )
-    .unwrap();
-    copydesk(tmp.path())
-        .args(["run", "-q", "-c", "p.toml", "-o", "out"])
-        .arg(repo().join("raw"))
-        .assert()
-        .code(0);
-    let docs = read_jsonl(&tmp.path().join("out/documents.jsonl"));
+    let (_tmp, docs) = run_seeds_with("[aliases]\nmode = \"annotate\"\n[dedup]\nenabled = false\n");
     let mut seen = 0;
     for d in &docs {
         let text = d["text"].as_str().unwrap();
