@@ -61,6 +61,9 @@ pub struct Config {
     /// `[dedup]`: near-duplicate paragraphs and documents.
     #[serde(default)]
     pub dedup: DedupConfig,
+    /// `[run]`: memory budget and work folder of large runs.
+    #[serde(default)]
+    pub run: RunConfig,
 }
 
 impl Default for Config {
@@ -108,6 +111,15 @@ impl Blank for OutputConfig {
             dir: PathBuf::new(),
             shard_bytes: 0,
             shard_compression: ShardCompression::None,
+        }
+    }
+}
+
+impl Blank for RunConfig {
+    fn blank() -> Self {
+        RunConfig {
+            memory: String::new(),
+            work: PathBuf::new(),
         }
     }
 }
@@ -219,6 +231,55 @@ pub struct OutputConfig {
     pub shard_bytes: u64,
     /// Compression of the shards.
     pub shard_compression: ShardCompression,
+}
+
+/// `[run]`: how a run uses the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Memory budget: `"auto"` or a size such as `"4G"`, `"512M"`, `"2000000000"`.
+    pub memory: String,
+    /// Work folder of a run past the budget; empty: beside the output folder.
+    pub work: PathBuf,
+}
+
+default_from_builtin!(RunConfig, run);
+
+impl RunConfig {
+    /// The budget in bytes: the configured size, or for `"auto"` half of the machine's
+    /// physical memory (4 GiB when it cannot be read). Validation has checked the value.
+    pub fn budget(&self) -> u64 {
+        parse_size(&self.memory).unwrap_or_else(|| machine_memory().map_or(4 << 30, |m| m / 2))
+    }
+}
+
+/// Total physical memory from `/proc/meminfo`, where there is one.
+fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// `"4G"`, `"512M"`, `"64K"`, `"1.5G"`, a plain number of bytes; binary units (`G` = 2³⁰);
+/// `None` for anything else, `"auto"` included.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let t = t.strip_suffix(['b', 'B']).unwrap_or(t);
+    let (number, unit) = match t.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return None,
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0).then(|| (value * (1u64 << shift) as f64) as u64)
 }
 
 /// How output shards are compressed.
@@ -542,7 +603,11 @@ impl Config {
 
     /// A stable hash of the resolved configuration, recorded in the report.
     pub fn fingerprint(&self) -> String {
-        let text = toml::to_string(self).unwrap_or_default();
+        // `[run]` says how to use the machine, never what the output is: left out, so a run
+        // with another memory budget has the same fingerprint (and the same bytes).
+        let mut plain = self.clone();
+        plain.run = RunConfig::default();
+        let text = toml::to_string(&plain).unwrap_or_default();
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
     }
 
@@ -557,6 +622,18 @@ impl Config {
                 message,
             });
         };
+        let r = &self.run;
+        if r.memory != "auto" {
+            match parse_size(&r.memory) {
+                None => bad(
+                    "run",
+                    "memory",
+                    format!("{:?} is not \"auto\" or a size such as \"4G\"", r.memory),
+                ),
+                Some(m) if m < 1 << 10 => bad("run", "memory", "must be at least 1K".into()),
+                Some(_) => {}
+            }
+        }
         let i = &self.input;
         if i.text_field.is_empty() {
             bad("input", "text_field", "must not be empty".into());

@@ -18,5 +18,6 @@ pub mod input;
 pub mod output;
 pub mod paragraphs;
 pub mod pipeline;
+pub mod spill;
 pub mod staged;
 pub mod stages;

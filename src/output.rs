@@ -275,10 +275,6 @@ struct Staged {
 }
 
 impl Staged {
-    fn create(dir: &Path, name: &str) -> io::Result<Staged> {
-        Staged::create_compressed(dir, name, ShardCompression::None)
-    }
-
     fn create_compressed(
         dir: &Path,
         name: &str,
@@ -339,162 +335,272 @@ fn is_documents_file(name: &str) -> bool {
     name == "documents.jsonl" || (name.starts_with("documents-") && name.contains(".jsonl"))
 }
 
-/// Cuts the rendered document lines into shards of at most `shard_bytes` (uncompressed) each;
-/// one shard, plain `documents.jsonl`, when they fit or sharding is off.
-fn plan_shards(lines: &[&[u8]], output: &OutputConfig) -> Vec<(String, std::ops::Range<usize>)> {
-    let total: u64 = lines.iter().map(|l| l.len() as u64).sum();
-    if output.shard_bytes == 0 || total <= output.shard_bytes {
-        return vec![("documents.jsonl".to_string(), 0..lines.len())];
-    }
-    let ext = match output.shard_compression {
-        ShardCompression::None => "",
-        ShardCompression::Zstd => ".zst",
-        ShardCompression::Gzip => ".gz",
-    };
-    let mut shards = Vec::new();
-    let (mut start, mut bytes) = (0, 0u64);
-    for (i, l) in lines.iter().enumerate() {
-        // A shard always takes at least one document, however large.
-        if i > start && bytes + l.len() as u64 > output.shard_bytes {
-            shards.push(start..i);
-            start = i;
-            bytes = 0;
+/// Renders one document: whether it is dropped whole, and its JSON line.
+fn render(doc: &Doc, action: DedupAction, mode: AliasMode) -> (bool, Vec<u8>) {
+    let (text, starts) = text_of(doc);
+    let prov = provenance(doc, &starts, mode, action);
+    let (dropped, value) = match drop_reason(doc, action) {
+        Some(reason) => {
+            // A dropped document keeps its cleaned text so a reviewer can check the decision.
+            let text = if text.is_empty() {
+                doc.paragraphs.join("\n\n")
+            } else {
+                text
+            };
+            (true, record(doc, text, prov, Some(reason)))
         }
-        bytes += l.len() as u64;
-    }
-    shards.push(start..lines.len());
-    shards
-        .into_iter()
-        .enumerate()
-        .map(|(n, r)| (format!("documents-{n:05}.jsonl{ext}"), r))
-        .collect()
+        None => (false, record(doc, text, prov, None)),
+    };
+    let mut line = serde_json::to_vec(&value).expect("a JSON map always serializes");
+    line.push(b'\n');
+    (dropped, line)
 }
 
 /// Writes the output folder. On error nothing is renamed into place and the temporary files
 /// are removed, so a failed run (a full or read-only disk) leaves no partial output behind; a
 /// complete output of an earlier run, if any, stays as it was.
 pub fn write(dir: &Path, run: &mut RunOutput, output: &OutputConfig) -> io::Result<()> {
-    let mut temps = Vec::new();
-    let result = write_staged(dir, run, output, &mut temps);
-    if result.is_err() {
-        for tmp in temps {
+    let mut w = Writer::create(dir, output, run.dedup_action, run.alias_mode)?;
+    w.documents(&run.docs)?;
+    let clusters = std::mem::take(&mut run.clusters);
+    w.finish(&run.rejected, clusters.into_iter(), &mut run.report)
+}
+
+/// The output folder being written, documents arriving in input order a batch at a time, so a
+/// run never holds more than a batch of rendered records.
+///
+/// Documents go to a shard while it stays under `[output] shard_bytes` (uncompressed); when a
+/// second shard is needed, the first is compressed like the others. A run that never needs a
+/// second one writes a plain `documents.jsonl`.
+pub struct Writer {
+    dir: PathBuf,
+    output: OutputConfig,
+    action: DedupAction,
+    mode: AliasMode,
+    /// Every temporary file, removed if the writer is dropped unfinished.
+    temps: Vec<PathBuf>,
+    /// Finished shards: `(tmp, name)`.
+    shards: Vec<(PathBuf, String)>,
+    current: Option<Staged>,
+    current_bytes: u64,
+    current_docs: usize,
+    dropped: Option<Staged>,
+    kept: usize,
+    dropped_count: usize,
+}
+
+impl Writer {
+    /// Starts writing into `dir` (created if needed).
+    pub fn create(
+        dir: &Path,
+        output: &OutputConfig,
+        action: DedupAction,
+        mode: AliasMode,
+    ) -> io::Result<Writer> {
+        fs::create_dir_all(dir)?;
+        let mut w = Writer {
+            dir: dir.to_path_buf(),
+            output: output.clone(),
+            action,
+            mode,
+            temps: Vec::new(),
+            shards: Vec::new(),
+            current: None,
+            current_bytes: 0,
+            current_docs: 0,
+            dropped: None,
+            kept: 0,
+            dropped_count: 0,
+        };
+        let dropped = w.stage("dropped.jsonl", ShardCompression::None)?;
+        w.dropped = Some(dropped);
+        Ok(w)
+    }
+
+    fn stage(&mut self, name: &str, compression: ShardCompression) -> io::Result<Staged> {
+        let s = Staged::create_compressed(&self.dir, name, compression)?;
+        self.temps.push(s.tmp.clone());
+        Ok(s)
+    }
+
+    fn shard_name(&self, n: usize) -> String {
+        let ext = match self.output.shard_compression {
+            ShardCompression::None => "",
+            ShardCompression::Zstd => ".zst",
+            ShardCompression::Gzip => ".gz",
+        };
+        format!("documents-{n:05}.jsonl{ext}")
+    }
+
+    /// Renders `docs` in parallel and writes them in order.
+    pub fn documents(&mut self, docs: &[Doc]) -> io::Result<()> {
+        let (action, mode) = (self.action, self.mode);
+        let rendered: Vec<(bool, Vec<u8>)> =
+            docs.par_iter().map(|d| render(d, action, mode)).collect();
+        for (dropped, line) in rendered {
+            if dropped {
+                self.dropped_count += 1;
+                self.dropped
+                    .as_mut()
+                    .expect("open until finish")
+                    .raw(&line)?;
+                continue;
+            }
+            self.kept += 1;
+            let len = line.len() as u64;
+            // A shard always takes at least one document, however large.
+            let full = self.output.shard_bytes > 0
+                && self.current_docs > 0
+                && self.current_bytes + len > self.output.shard_bytes;
+            if full {
+                self.close_shard()?;
+            }
+            if self.current.is_none() {
+                // The first shard is written plain: it is documents.jsonl unless a second
+                // one follows.
+                let n = self.shards.len();
+                let (name, compression) = if n == 0 {
+                    ("documents.jsonl".to_string(), ShardCompression::None)
+                } else {
+                    (self.shard_name(n), self.output.shard_compression)
+                };
+                let s = self.stage(&name, compression)?;
+                self.current = Some(s);
+                self.current_bytes = 0;
+                self.current_docs = 0;
+            }
+            self.current.as_mut().expect("just opened").raw(&line)?;
+            self.current_bytes += len;
+            self.current_docs += 1;
+        }
+        Ok(())
+    }
+
+    fn close_shard(&mut self) -> io::Result<()> {
+        let Some(s) = self.current.take() else {
+            return Ok(());
+        };
+        let (tmp, _) = s.finish()?;
+        if self.shards.is_empty() {
+            // A second shard is coming: the first becomes documents-00000, compressed.
+            let name = self.shard_name(0);
+            let mut first = self.stage(&name, self.output.shard_compression)?;
+            let mut plain = fs::File::open(&tmp).map_err(|e| on_file(&name, e))?;
+            io::copy(&mut plain, first.out.writer()).map_err(|e| on_file(&name, e))?;
+            let (first_tmp, _) = first.finish()?;
+            fs::remove_file(&tmp).map_err(|e| on_file(&name, e))?;
+            self.shards.push((first_tmp, name));
+        } else {
+            let name = self.shard_name(self.shards.len());
+            self.shards.push((tmp, name));
+        }
+        Ok(())
+    }
+
+    /// Writes the other files and the report, then renames everything into place,
+    /// `report.json` last. `report` gets the document counts.
+    pub fn finish(
+        mut self,
+        rejected: &[Rejection],
+        clusters: impl Iterator<Item = ClusterRecord>,
+        report: &mut Report,
+    ) -> io::Result<()> {
+        let result = self.finish_inner(rejected, clusters, report);
+        if result.is_ok() {
+            self.temps.clear();
+        }
+        result
+    }
+
+    fn finish_inner(
+        &mut self,
+        rejected_docs: &[Rejection],
+        clusters: impl Iterator<Item = ClusterRecord>,
+        report: &mut Report,
+    ) -> io::Result<()> {
+        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut documents_files = Vec::new();
+        match self.current.take() {
+            Some(s) if self.shards.is_empty() => {
+                let (tmp, _) = s.finish()?;
+                staged.push((tmp, self.dir.join("documents.jsonl")));
+                documents_files.push("documents.jsonl".to_string());
+            }
+            Some(s) => {
+                self.current = Some(s);
+                self.close_shard()?;
+            }
+            None if self.shards.is_empty() => {
+                // No document survived: an empty documents.jsonl still says so.
+                let s = self.stage("documents.jsonl", ShardCompression::None)?;
+                staged.push(s.finish()?);
+                documents_files.push("documents.jsonl".to_string());
+            }
+            None => {}
+        }
+        for (tmp, name) in self.shards.drain(..) {
+            staged.push((tmp, self.dir.join(&name)));
+            documents_files.push(name);
+        }
+        staged.push(self.dropped.take().expect("open until finish").finish()?);
+        let mut rejected = self.stage("rejected.jsonl", ShardCompression::None)?;
+        for r in rejected_docs {
+            rejected.line(r)?;
+        }
+        staged.push(rejected.finish()?);
+        let mut cluster_file = self.stage("clusters.jsonl", ShardCompression::None)?;
+        for c in clusters {
+            cluster_file.line(&c)?;
+        }
+        staged.push(cluster_file.finish()?);
+        report.documents_out = self.kept;
+        report.documents_dropped = self.dropped_count;
+        report.documents_rejected = rejected_docs.len();
+        report.documents_files = documents_files.clone();
+        let mut out = self.stage("report.json", ShardCompression::None)?;
+        let mut value = serde_json::to_value(&*report)?;
+        value["timing"] = json!({
+            "seconds": report.seconds,
+            "mb_per_s": report.mb_per_s(),
+            "threads": rayon::current_num_threads(),
+            "stages": report.stages,
+        });
+        serde_json::to_writer_pretty(out.out.writer(), &value)
+            .map_err(io::Error::from)
+            .and_then(|()| out.out.writer().write_all(b"\n"))
+            .map_err(|e| on_file("report.json", e))?;
+        staged.push(out.finish()?);
+        let dir = &self.dir;
+        // The switch from an earlier run's output to this one cannot be one atomic step (several
+        // files), so report.json marks completeness: the old one goes first and the new one is
+        // renamed in last. A folder without report.json is a run that was cut off mid-switch, and
+        // a rerun restores it.
+        match fs::remove_file(dir.join("report.json")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(on_file("report.json", e)),
+            _ => {}
+        }
+        // Documents files of an earlier run that this run did not write (a documents.jsonl where
+        // shards are now written, or surplus shards) would be read as part of this output.
+        for entry in fs::read_dir(dir)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_documents_file(&name) && !documents_files.contains(&name) {
+                fs::remove_file(entry.path()).map_err(|e| on_file(&name, e))?;
+            }
+        }
+        for (tmp, dest) in staged {
+            fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    /// An unfinished or failed writer leaves nothing behind but the earlier output.
+    fn drop(&mut self) {
+        for tmp in &self.temps {
             let _ = fs::remove_file(tmp);
         }
     }
-    result
-}
-
-fn write_staged(
-    dir: &Path,
-    run: &mut RunOutput,
-    output: &OutputConfig,
-    temps: &mut Vec<PathBuf>,
-) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    // Records are rendered in parallel, then written in input order.
-    let (action, mode) = (run.dedup_action, run.alias_mode);
-    let rendered: Vec<(bool, Vec<u8>)> = run
-        .docs
-        .par_iter()
-        .map(|doc| {
-            let (text, starts) = text_of(doc);
-            let prov = provenance(doc, &starts, mode, action);
-            let (dropped, value) = match drop_reason(doc, action) {
-                Some(reason) => {
-                    // A dropped document keeps its cleaned text so a reviewer can check the decision.
-                    let text = if text.is_empty() {
-                        doc.paragraphs.join("\n\n")
-                    } else {
-                        text
-                    };
-                    (true, record(doc, text, prov, Some(reason)))
-                }
-                None => (false, record(doc, text, prov, None)),
-            };
-            let mut line = serde_json::to_vec(&value).expect("a JSON map always serializes");
-            line.push(b'\n');
-            (dropped, line)
-        })
-        .collect();
-    let kept: Vec<&[u8]> = rendered
-        .iter()
-        .filter(|(d, _)| !d)
-        .map(|(_, l)| l.as_slice())
-        .collect();
-    let mut staged = Vec::new();
-    let mut documents_files = Vec::new();
-    for (name, range) in plan_shards(&kept, output) {
-        let compression = if name == "documents.jsonl" {
-            ShardCompression::None
-        } else {
-            output.shard_compression
-        };
-        let mut shard = Staged::create_compressed(dir, &name, compression)?;
-        temps.push(shard.tmp.clone());
-        for line in &kept[range] {
-            shard.raw(line)?;
-        }
-        staged.push(shard.finish()?);
-        documents_files.push(name);
-    }
-    let mut dropped = Staged::create(dir, "dropped.jsonl")?;
-    temps.push(dropped.tmp.clone());
-    for (_, line) in rendered.iter().filter(|(d, _)| *d) {
-        dropped.raw(line)?;
-    }
-    let mut rejected = Staged::create(dir, "rejected.jsonl")?;
-    temps.push(rejected.tmp.clone());
-    for r in &run.rejected {
-        rejected.line(r)?;
-    }
-    let mut clusters = Staged::create(dir, "clusters.jsonl")?;
-    temps.push(clusters.tmp.clone());
-    for c in &run.clusters {
-        clusters.line(c)?;
-    }
-    run.report.documents_out = kept.len();
-    run.report.documents_dropped = rendered.len() - kept.len();
-    run.report.documents_rejected = run.rejected.len();
-    run.report.documents_files = documents_files.clone();
-    let mut report = Staged::create(dir, "report.json")?;
-    temps.push(report.tmp.clone());
-    let mut value = serde_json::to_value(&run.report)?;
-    value["timing"] = json!({
-        "seconds": run.report.seconds,
-        "mb_per_s": run.report.mb_per_s(),
-        "threads": rayon::current_num_threads(),
-        "stages": run.report.stages,
-    });
-    serde_json::to_writer_pretty(report.out.writer(), &value)
-        .map_err(io::Error::from)
-        .and_then(|()| report.out.writer().write_all(b"\n"))
-        .map_err(|e| on_file("report.json", e))?;
-    staged.extend([
-        dropped.finish()?,
-        rejected.finish()?,
-        clusters.finish()?,
-        report.finish()?,
-    ]);
-    // The switch from an earlier run's output to this one cannot be one atomic step (several
-    // files), so report.json marks completeness: the old one goes first and the new one is
-    // renamed in last. A folder without report.json is a run that was cut off mid-switch, and
-    // a rerun restores it.
-    match fs::remove_file(dir.join("report.json")) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(on_file("report.json", e)),
-        _ => {}
-    }
-    // Documents files of an earlier run that this run did not write (a documents.jsonl where
-    // shards are now written, or surplus shards) would be read as part of this output.
-    for entry in fs::read_dir(dir)?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_documents_file(&name) && !documents_files.contains(&name) {
-            fs::remove_file(entry.path()).map_err(|e| on_file(&name, e))?;
-        }
-    }
-    for (tmp, dest) in staged {
-        fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -509,24 +615,78 @@ mod tests {
         }
     }
 
+    fn docs(n: usize) -> Vec<Doc> {
+        (0..n)
+            .map(|i| Doc {
+                ordinal: i,
+                id: format!("d{i}"),
+                paragraphs: vec![format!("paragraph of document {i}")],
+                ..Doc::default()
+            })
+            .collect()
+    }
+
+    /// Writes `docs` in batches of `batch` and returns the documents files with their lines.
+    fn written(shard_bytes: u64, docs: &[Doc], batch: usize) -> Vec<(String, Vec<String>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(
+            dir.path(),
+            &cfg(shard_bytes),
+            DedupAction::Drop,
+            AliasMode::Replace,
+        )
+        .unwrap();
+        for chunk in docs.chunks(batch) {
+            w.documents(chunk).unwrap();
+        }
+        let mut report = Report::default();
+        w.finish(&[], std::iter::empty(), &mut report).unwrap();
+        assert_eq!(report.documents_out, docs.len());
+        report
+            .documents_files
+            .iter()
+            .map(|name| {
+                let bytes = fs::read(dir.path().join(name)).unwrap();
+                let text = if name.ends_with(".zst") {
+                    zstd::decode_all(&bytes[..]).unwrap()
+                } else {
+                    bytes
+                };
+                let lines = String::from_utf8(text)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].to_string())
+                    .collect();
+                (name.clone(), lines)
+            })
+            .collect()
+    }
+
     #[test]
     fn small_outputs_stay_in_one_plain_file() {
-        let lines: Vec<&[u8]> = vec![b"{}\n"; 3];
+        for shard_bytes in [0, 1 << 20] {
+            let files = written(shard_bytes, &docs(3), 2);
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].0, "documents.jsonl");
+            assert_eq!(files[0].1, ["\"d0\"", "\"d1\"", "\"d2\""]);
+        }
+        // No document at all still writes an (empty) documents.jsonl.
         assert_eq!(
-            plan_shards(&lines, &cfg(100)),
-            [("documents.jsonl".to_string(), 0..3)]
-        );
-        assert_eq!(
-            plan_shards(&lines, &cfg(0)),
-            [("documents.jsonl".to_string(), 0..3)]
+            written(100, &[], 1),
+            [("documents.jsonl".to_string(), vec![])]
         );
     }
 
     #[test]
-    fn large_outputs_are_cut_into_numbered_shards() {
-        let lines: Vec<&[u8]> = vec![b"0123456789\n"; 5];
-        let shards = plan_shards(&lines, &cfg(25));
-        let names: Vec<&str> = shards.iter().map(|(n, _)| n.as_str()).collect();
+    fn large_outputs_are_cut_into_numbered_shards_whatever_the_batches() {
+        let all = docs(5);
+        let line = render(&all[0], DedupAction::Drop, AliasMode::Replace)
+            .1
+            .len() as u64;
+        // Two documents per shard.
+        let shard = 2 * line + line / 2;
+        let expected = written(shard, &all, 5);
+        let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -536,11 +696,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            shards.iter().map(|(_, r)| r.len()).collect::<Vec<_>>(),
+            expected.iter().map(|(_, l)| l.len()).collect::<Vec<_>>(),
             [2, 2, 1]
         );
+        for batch in [1, 2, 3] {
+            assert_eq!(written(shard, &all, batch), expected, "batches of {batch}");
+        }
         // A document larger than a shard still gets one of its own.
-        let big: Vec<&[u8]> = vec![&[b'x'; 100], b"{}\n"];
-        assert_eq!(plan_shards(&big, &cfg(10)).len(), 2);
+        assert_eq!(written(10, &docs(2), 1).len(), 2);
     }
 }

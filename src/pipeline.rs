@@ -8,7 +8,7 @@
 //! Everything order-dependent is decided by the input ordinal, never by thread scheduling, so the
 //! output is byte-identical for any thread count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -22,7 +22,7 @@ use crate::output::{Report, RunOutput, StageTiming};
 use crate::stages::aliases::AliasStage;
 use crate::stages::boilerplate::BoilerplateStage;
 use crate::stages::decode::DecodeStage;
-use crate::stages::dedup::DedupStage;
+use crate::stages::dedup::{DedupStage, MemoryBulk};
 use crate::stages::line_stats::LineStats;
 use serde::{Deserialize, Serialize};
 
@@ -53,9 +53,9 @@ pub struct RunOptions {
 /// Wall-clock time per stage, for the report.
 #[derive(Debug)]
 pub struct Timer {
-    stages: Vec<StageTiming>,
-    start: Instant,
-    last: Instant,
+    pub(crate) stages: Vec<StageTiming>,
+    pub(crate) start: Instant,
+    pub(crate) last: Instant,
 }
 
 impl Timer {
@@ -86,10 +86,10 @@ pub struct Stages {
     decode: DecodeStage,
     boilerplate: BoilerplateStage,
     aliases: AliasStage,
-    dedup: DedupStage,
+    pub(crate) dedup: DedupStage,
     max_line: u64,
-    dedup_action: crate::config::DedupAction,
-    alias_mode: crate::config::AliasMode,
+    pub(crate) dedup_action: crate::config::DedupAction,
+    pub(crate) alias_mode: crate::config::AliasMode,
 }
 
 impl Stages {
@@ -245,82 +245,126 @@ pub fn clean(
     timer.lap("aliases");
 }
 
-/// The corpus-wide end: joins the parts in order, rejects reused ids, numbers the documents,
-/// runs the near-duplicate barrier and sums up the report.
-pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput {
-    let mut docs = Vec::new();
-    let (mut read_rejected, mut decode_rejected, mut skipped) =
-        (Vec::new(), Vec::new(), Vec::new());
-    let (mut bytes_in, mut files_read, mut raw_docs) = (0, 0, 0);
-    for part in parts {
-        docs.extend(part.docs);
-        read_rejected.extend(part.read_rejected);
-        decode_rejected.extend(part.decode_rejected);
-        skipped.extend(part.skipped);
-        bytes_in += part.bytes_in;
-        files_read += part.files_read;
-        raw_docs += part.raw_docs;
-    }
-    let documents_in = raw_docs + read_rejected.len();
-    let mut rejected = read_rejected;
-    rejected.extend(decode_rejected);
-    // Ids name documents in the output and in duplicate links, so they must be unique; a later
-    // document reusing an id is rejected rather than silently renamed.
-    let mut first_seen: HashMap<String, String> = HashMap::new();
-    let mut unique = Vec::with_capacity(docs.len());
-    for doc in docs {
-        if let Some(first) = first_seen.get(&doc.id) {
-            rejected.push(Rejection::file(
-                doc.source.clone(),
-                format!("duplicate id {:?} (first used by {first})", doc.id),
-            ));
-        } else {
-            first_seen.insert(doc.id.clone(), doc.source.clone());
-            unique.push(doc);
+/// Report figures summed over the documents as they pass on their way out.
+#[derive(Debug, Default)]
+pub struct Tally {
+    removed_by_reason: BTreeMap<String, u64>,
+    repairs: BTreeMap<String, u64>,
+    aliases_replaced: u64,
+}
+
+impl Tally {
+    /// Counts `docs`.
+    pub fn add(&mut self, docs: &[Doc]) {
+        for d in docs {
+            for r in &d.removed {
+                *self
+                    .removed_by_reason
+                    .entry(r.reason.to_string())
+                    .or_insert(0) += 1;
+            }
+            for (k, v) in &d.repairs {
+                *self.repairs.entry(k.clone()).or_insert(0) += v;
+            }
+            self.aliases_replaced += d.aliases.iter().map(|a| a.count).sum::<u64>();
         }
     }
-    let mut docs = unique;
-    for (i, doc) in docs.iter_mut().enumerate() {
-        doc.ordinal = i;
+}
+
+/// What the parts say besides their documents, gathered in input order.
+#[derive(Debug, Default)]
+pub struct Totals {
+    read_rejected: Vec<Rejection>,
+    decode_rejected: Vec<Rejection>,
+    skipped: Vec<Skipped>,
+    bytes_in: u64,
+    files_read: usize,
+    raw_docs: usize,
+}
+
+impl Totals {
+    /// Takes everything but the documents out of `part`.
+    pub fn take(&mut self, part: &mut Part) {
+        self.read_rejected.append(&mut part.read_rejected);
+        self.decode_rejected.append(&mut part.decode_rejected);
+        self.skipped.append(&mut part.skipped);
+        self.bytes_in += part.bytes_in;
+        self.files_read += part.files_read;
+        self.raw_docs += part.raw_docs;
     }
-    let dedup_outcome = stages.dedup.run(&mut docs);
-    timer.lap("dedup");
-    let removed_by_reason =
-        docs.iter()
-            .flat_map(|d| d.removed.iter())
-            .fold(BTreeMap::new(), |mut m, r| {
-                *m.entry(r.reason.to_string()).or_insert(0u64) += 1;
-                m
-            });
-    let repairs =
-        docs.iter()
-            .flat_map(|d| d.repairs.iter())
-            .fold(BTreeMap::new(), |mut m, (k, v)| {
-                *m.entry(k.clone()).or_insert(0u64) += v;
-                m
-            });
-    let aliases_replaced = docs
+
+    /// The report (without the document counts, which the writer adds) and the rejected list:
+    /// unreadable inputs, then undecodable documents, then reused ids.
+    pub fn report(
+        self,
+        id_rejections: Vec<Rejection>,
+        tally: Tally,
+        dedup: crate::output::DedupSummary,
+        timer: Timer,
+    ) -> (Report, Vec<Rejection>) {
+        let documents_in = self.raw_docs + self.read_rejected.len();
+        let mut rejected = self.read_rejected;
+        rejected.extend(self.decode_rejected);
+        rejected.extend(id_rejections);
+        let report = Report {
+            files_read: self.files_read,
+            skipped: self.skipped,
+            documents_in,
+            bytes_in: self.bytes_in,
+            removed_by_reason: tally.removed_by_reason,
+            repairs: tally.repairs,
+            aliases_replaced: tally.aliases_replaced,
+            dedup,
+            stages: timer.stages,
+            seconds: timer.start.elapsed().as_secs_f64(),
+            ..Report::default()
+        };
+        (report, rejected)
+    }
+}
+
+/// The corpus-wide end, in memory: signs the parts, checks ids and numbers the documents, runs
+/// the near-duplicate barrier and sums up the report. The out-of-core finish
+/// (`staged`) runs the same steps with the parts and their signatures on disk.
+pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput {
+    let (metas, bulks): (Vec<_>, Vec<_>) = parts
         .iter()
-        .flat_map(|d| d.aliases.iter())
-        .map(|a| a.count)
-        .sum();
-    let report = Report {
-        files_read,
-        skipped,
-        documents_in,
-        bytes_in,
-        removed_by_reason,
-        repairs,
-        aliases_replaced,
-        dedup: dedup_outcome.summary,
-        stages: timer.stages,
-        seconds: timer.start.elapsed().as_secs_f64(),
-        ..Report::default()
+        .map(|p| {
+            let s = stages.dedup.sign(&p.docs);
+            (s.meta, s.bulk)
+        })
+        .unzip();
+    let mut bulk = MemoryBulk {
+        parts: bulks,
+        bands: stages.dedup.bands(),
     };
+    let settled = stages
+        .dedup
+        .settle(&metas, &mut bulk, u64::MAX)
+        .expect("signatures held in memory cannot fail to read");
+    drop(bulk);
+    drop(metas);
+    let mut totals = Totals::default();
+    let mut tally = Tally::default();
+    let mut docs = Vec::new();
+    for (i, mut part) in parts.into_iter().enumerate() {
+        totals.take(&mut part);
+        let applied = settled.apply(i, part.docs);
+        tally.add(&applied);
+        docs.extend(applied);
+    }
+    timer.lap("dedup");
+    let clusters = settled.cluster_records().collect();
+    let (report, rejected) = totals.report(
+        settled.id_rejections,
+        tally,
+        settled.decisions.summary,
+        timer,
+    );
     RunOutput {
         docs,
         rejected,
-        clusters: dedup_outcome.clusters,
+        clusters,
         report,
         dedup_action: stages.dedup_action,
         alias_mode: stages.alias_mode,

@@ -1,19 +1,22 @@
 //! Staged runs: the phases of [`pipeline::run`], one share of the input files per task,
-//! exchanging files in a work folder, so a run can be split across processes or cluster nodes
-//! and resumed after a failure.
+//! exchanging files in a work folder, so a run can be split across processes or cluster nodes,
+//! run past the machine's memory, and resumed after a failure.
 //!
 //! A plan (`plan.json`: the resolved configuration, the entity tables, the inputs, the number of
 //! tasks and the output folder) fixes everything once. Then three stages: **prepare** (task `i`
 //! reads and decodes its contiguous share of the files and counts its line statistics),
-//! **clean** (each task merges every task's statistics, the barrier, and runs boilerplate,
-//! paragraphs and aliases on its share), and **finish** (one task: the near-duplicate barrier
-//! and the output). Every task writes under a temporary name and renames, and its output file is
-//! its completion marker: rerunning a finished task does nothing, so a rerun of the whole chain
-//! redoes only what did not finish. Because the phases are the ones a local run calls, on the
-//! shares in input order, the output is byte for byte the local run's.
+//! **clean** (each task merges every task's statistics, the barrier, runs boilerplate,
+//! paragraphs and aliases on its share, and signs it for the near-duplicate pass: see
+//! `spill`), and **finish** (one task: the near-duplicate barrier over the signatures on disk,
+//! then the shares streamed one at a time through the decisions into the output). Every task
+//! writes under a temporary name and renames, and its last file is its completion marker:
+//! rerunning a finished task does nothing, so a rerun of the whole chain redoes only what did
+//! not finish. Because the phases are the ones a local run calls, on the shares in input order,
+//! the output is byte for byte the local run's.
 //!
-//! What this module is not (yet): out of core. The finish task holds the cleaned corpus in
-//! memory; only the per-document work is spread.
+//! Memory: a prepare or clean task holds its share; the finish task holds one share at a time
+//! plus the barrier's compact columns (see `stages::dedup`). [`run_local`] is `copydesk run`
+//! past its memory budget: the same chain, in one process, shares sized to the budget.
 
 use std::fs;
 use std::io;
@@ -22,8 +25,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, EntityConfig};
-use crate::output;
-use crate::pipeline::{self, Part, PipelineError, Stages, Timer};
+use crate::output::{self, Report};
+use crate::pipeline::{self, Part, PipelineError, Stages, Tally, Timer, Totals};
+use crate::spill;
 use crate::stages::line_stats::LineStats;
 
 /// Everything a staged run is fixed to.
@@ -127,6 +131,38 @@ fn task_file(work: &Path, stage: Stage, task: usize, suffix: &str) -> PathBuf {
         .join(format!("{task:05}{suffix}.json"))
 }
 
+/// A share of documents: JSON through zstd (level 1: fast, and a quarter of the bytes).
+fn part_file(work: &Path, stage: Stage, task: usize) -> PathBuf {
+    work.join(stage.name()).join(format!("{task:05}.part.zst"))
+}
+
+fn write_part(path: &Path, part: &Part) -> Result<(), StagedError> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    let mut z = zstd::stream::write::Encoder::new(io::BufWriter::with_capacity(1 << 20, file), 1)
+        .map_err(io_err(&tmp))?;
+    serde_json::to_writer(&mut z, part).map_err(|e| StagedError::Corrupt {
+        path: tmp.clone(),
+        message: e.to_string(),
+    })?;
+    let mut file = z.finish().map_err(io_err(&tmp))?;
+    io::Write::flush(&mut file).map_err(io_err(&tmp))?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+fn read_part(path: &Path) -> Result<Part, StagedError> {
+    let file = fs::File::open(path).map_err(io_err(path))?;
+    let bytes = zstd::decode_all(io::BufReader::new(file)).map_err(io_err(path))?;
+    serde_json::from_slice(&bytes).map_err(|e| StagedError::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
 /// Where the finish task leaves its marker.
 fn finish_marker(work: &Path) -> PathBuf {
     work.join("finish").join("done.json")
@@ -153,8 +189,27 @@ pub enum TaskOutcome {
     AlreadyDone,
 }
 
+/// The file whose presence says a task finished: written last by the task.
+fn marker(work: &Path, stage: Stage, task: usize) -> PathBuf {
+    match stage {
+        Stage::Prepare => task_file(work, stage, task, ".stats"),
+        Stage::Clean => part_file(work, stage, task),
+        Stage::Finish => finish_marker(work),
+    }
+}
+
 /// Runs one task of one stage. Idempotent: a task whose output exists is not run again.
 pub fn run_task(work: &Path, stage: Stage, task: usize) -> Result<TaskOutcome, StagedError> {
+    run_task_timed(work, stage, task, Timer::start()).map(|(outcome, _)| outcome)
+}
+
+/// [`run_task`] with the timer of the whole run; a finish task that ran returns its report.
+fn run_task_timed(
+    work: &Path,
+    stage: Stage,
+    task: usize,
+    mut timer: Timer,
+) -> Result<(TaskOutcome, Option<Report>), StagedError> {
     let (plan, config) = read_plan(work)?;
     let n = plan.tasks.max(1);
     if stage != Stage::Finish && task >= n {
@@ -163,15 +218,10 @@ pub fn run_task(work: &Path, stage: Stage, task: usize) -> Result<TaskOutcome, S
             n - 1
         )));
     }
-    let out = match stage {
-        Stage::Finish => finish_marker(work),
-        _ => task_file(work, stage, task, ""),
-    };
-    if out.exists() {
-        return Ok(TaskOutcome::AlreadyDone);
+    if marker(work, stage, task).exists() {
+        return Ok((TaskOutcome::AlreadyDone, None));
     }
     let stages = Stages::build(&config, &plan.entities)?;
-    let mut timer = Timer::start();
     let no_tick = || {};
     match stage {
         Stage::Prepare => {
@@ -186,44 +236,170 @@ pub fn run_task(work: &Path, stage: Stage, task: usize) -> Result<TaskOutcome, S
                 part.skipped = found.skipped;
             }
             let stats = pipeline::line_stats(&stages, &part.docs);
-            write_json(&task_file(work, stage, task, ".stats"), &stats)?;
-            write_json(&out, &part)?;
+            write_part(&part_file(work, stage, task), &part)?;
+            write_json(&marker(work, stage, task), &stats)?;
         }
         Stage::Clean => {
             let mut stats = LineStats::default();
             for t in 0..n {
-                let path = task_file(work, Stage::Prepare, t, ".stats");
-                if !task_file(work, Stage::Prepare, t, "").exists() {
+                let path = marker(work, Stage::Prepare, t);
+                if !path.exists() {
                     return Err(StagedError::NotReady(format!(
                         "prepare task {t} has not finished"
                     )));
                 }
                 stats.merge(read_json(&path)?);
             }
-            let mut part: Part = read_json(&task_file(work, Stage::Prepare, task, ""))?;
+            let prepared = part_file(work, Stage::Prepare, task);
+            let mut part = read_part(&prepared)?;
             pipeline::clean(&stages, &mut part.docs, &stats, &mut timer, &no_tick);
-            write_json(&out, &part)?;
+            let signed = stages.dedup.sign(&part.docs);
+            let sign_dir = work.join("sign");
+            spill::write_signed(&sign_dir, task, &signed).map_err(io_err(&sign_dir))?;
+            drop(signed);
+            write_part(&marker(work, stage, task), &part)?;
+            // The decoded share is not needed again once its cleaned form is written.
+            let _ = fs::remove_file(&prepared);
         }
         Stage::Finish => {
-            let mut parts = Vec::with_capacity(n);
             for t in 0..n {
-                let path = task_file(work, Stage::Clean, t, "");
-                if !path.exists() {
+                if !marker(work, Stage::Clean, t).exists() {
                     return Err(StagedError::NotReady(format!(
                         "clean task {t} has not finished"
                     )));
                 }
-                parts.push(read_json::<Part>(&path)?);
             }
-            let mut result = pipeline::finish(&stages, parts, timer);
-            result.report.version = env!("CARGO_PKG_VERSION").to_string();
-            result.report.config_hash = config.fingerprint();
-            output::write(&plan.output, &mut result, &config.output)
-                .map_err(io_err(&plan.output))?;
-            write_json(&out, &result.report)?;
+            let report = finish(work, &plan, &config, &stages, n, timer)?;
+            write_json(&marker(work, stage, task), &report)?;
+            return Ok((TaskOutcome::Done, Some(report)));
         }
     }
-    Ok(TaskOutcome::Done)
+    Ok((TaskOutcome::Done, None))
+}
+
+/// The finish task: the near-duplicate barrier over the signed shares on disk, then every
+/// cleaned share in turn through the decisions into the output folder.
+fn finish(
+    work: &Path,
+    plan: &Plan,
+    config: &Config,
+    stages: &Stages,
+    n: usize,
+    mut timer: Timer,
+) -> Result<Report, StagedError> {
+    let sign_dir = work.join("sign");
+    let scratch = work.join("finish");
+    let metas = (0..n)
+        .map(|t| spill::read_meta(&sign_dir, t))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(io_err(&sign_dir))?;
+    let mut bulk = spill::DiskBulk::open(&sign_dir, &scratch, &metas, stages.dedup.bands())
+        .map_err(io_err(&sign_dir))?;
+    let settled = stages
+        .dedup
+        .settle(&metas, &mut bulk, config.run.budget())
+        .map_err(io_err(&sign_dir))?;
+    drop(bulk);
+    drop(metas);
+    timer.lap("dedup");
+    let out_err = io_err(&plan.output);
+    let mut writer = output::Writer::create(
+        &plan.output,
+        &config.output,
+        stages.dedup_action,
+        stages.alias_mode,
+    )
+    .map_err(io_err(&plan.output))?;
+    let mut totals = Totals::default();
+    let mut tally = Tally::default();
+    for t in 0..n {
+        let mut part = read_part(&part_file(work, Stage::Clean, t))?;
+        totals.take(&mut part);
+        let docs = settled.apply(t, part.docs);
+        tally.add(&docs);
+        writer.documents(&docs).map_err(io_err(&plan.output))?;
+    }
+    timer.lap("write");
+    let summary = settled.decisions.summary.clone();
+    let (mut report, rejected) =
+        totals.report(settled.id_rejections.clone(), tally, summary, timer);
+    report.version = env!("CARGO_PKG_VERSION").to_string();
+    report.config_hash = config.fingerprint();
+    writer
+        .finish(&rejected, settled.cluster_records(), &mut report)
+        .map_err(out_err)?;
+    Ok(report)
+}
+
+/// What [`run_local`] did.
+#[derive(Debug)]
+pub struct LocalRun {
+    /// Tasks per stage.
+    pub tasks: usize,
+    /// Tasks found finished from an earlier attempt (with `--resume`).
+    pub resumed: usize,
+    /// The report, or `None` when the output was already complete.
+    pub report: Option<Report>,
+}
+
+/// `copydesk run` past its memory budget: the staged chain in this process, in `work`. With
+/// `resume`, a work folder holding the same plan is continued (only unfinished tasks run, and
+/// the output is byte-identical to an uninterrupted run); without it, an earlier work folder
+/// of copydesk is cleared first. The work folder is removed once the output is complete.
+pub fn run_local(
+    work: &Path,
+    plan: &Plan,
+    resume: bool,
+    tick: &dyn Fn(&str),
+) -> Result<LocalRun, StagedError> {
+    let timer = Timer::start();
+    let existing = work.join("plan.json");
+    let mut resumed = 0;
+    if existing.exists() {
+        let same = read_json::<Plan>(&existing).is_ok_and(|old| {
+            old.config == plan.config
+                && old.entities == plan.entities
+                && old.inputs == plan.inputs
+                && old.tasks == plan.tasks
+                && old.output == plan.output
+        });
+        if resume && !same {
+            return Err(StagedError::NotReady(format!(
+                "{} holds a run with another configuration, inputs or memory budget; remove it or \
+                 run without --resume",
+                work.display()
+            )));
+        }
+        if !resume {
+            fs::remove_dir_all(work).map_err(io_err(work))?;
+        }
+    }
+    if !existing.exists() {
+        write_plan(work, plan)?;
+    }
+    let n = plan.tasks.max(1);
+    let mut report = None;
+    for stage in [Stage::Prepare, Stage::Clean, Stage::Finish] {
+        let count = if stage == Stage::Finish { 1 } else { n };
+        for t in 0..count {
+            tick(stage.name());
+            let lap = Timer {
+                stages: Vec::new(),
+                start: timer.start,
+                last: std::time::Instant::now(),
+            };
+            match run_task_timed(work, stage, t, lap)? {
+                (TaskOutcome::AlreadyDone, _) => resumed += 1,
+                (TaskOutcome::Done, r) => report = r.or(report),
+            }
+        }
+    }
+    fs::remove_dir_all(work).map_err(io_err(work))?;
+    Ok(LocalRun {
+        tasks: n,
+        resumed,
+        report,
+    })
 }
 
 /// Progress of a staged run, from its markers.
@@ -243,11 +419,7 @@ pub struct Status {
 pub fn status(work: &Path) -> Result<Status, StagedError> {
     let plan: Plan = read_json(&work.join("plan.json"))?;
     let n = plan.tasks.max(1);
-    let count = |stage| {
-        (0..n)
-            .filter(|&t| task_file(work, stage, t, "").exists())
-            .count()
-    };
+    let count = |stage| (0..n).filter(|&t| marker(work, stage, t).exists()).count();
     Ok(Status {
         tasks: n,
         prepared: count(Stage::Prepare),

@@ -7,6 +7,7 @@ use anyhow::Context;
 use copydesk::input::InputSpec;
 use copydesk::output::{self, Report};
 use copydesk::pipeline::{self, RunOptions};
+use copydesk::staged::{self, Plan, StagedError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cmd::{config_failed, load_config};
@@ -32,6 +33,49 @@ pub struct Args {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Memory budget, such as 4G or 512M [default: [run] memory, "auto": half the machine].
+    /// Input that would not fit is cut into shares that exchange files in the work folder.
+    #[arg(long)]
+    memory: Option<String>,
+    /// Work folder of a run past the budget [default: [run] work, else <output>.work].
+    #[arg(long)]
+    work: Option<PathBuf>,
+    /// Continue the run cut off in the work folder (a crash, kill -9): finished tasks are not
+    /// redone, and the output is the same bytes an uninterrupted run writes.
+    #[arg(long)]
+    resume: bool,
+    /// Cut the input into this many shares whatever its size (out-of-core path; for tests and
+    /// tuning).
+    #[arg(long, hide = true)]
+    shares: Option<usize>,
+}
+
+/// Bytes of memory a run uses per byte of input, measured on the 75 MB news corpus (peak RSS
+/// 575 MB in memory): decoded lines, cleaned paragraphs, provenance and the signed texts.
+const MEMORY_PER_INPUT_BYTE: u64 = 8;
+
+/// Input bytes a compressed file is assumed to expand to, per byte (news JSONL: 3-5x).
+const COMPRESSION_RATIO: u64 = 4;
+
+/// Estimated input bytes after decompression, or `None` when one input is standard input.
+fn input_bytes(paths: &[PathBuf], stdin: bool) -> Option<u64> {
+    if stdin {
+        return None;
+    }
+    let found = pipeline::discover(paths);
+    Some(
+        found
+            .files
+            .iter()
+            .map(|f| {
+                let len = std::fs::metadata(&f.path).map_or(0, |m| m.len());
+                match f.compression {
+                    copydesk::input::Compression::None => len,
+                    _ => len * COMPRESSION_RATIO,
+                }
+            })
+            .sum(),
+    )
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -53,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
-    let inputs = args
+    let inputs: Vec<InputSpec> = args
         .inputs
         .iter()
         .map(|p| {
@@ -64,6 +108,67 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             }
         })
         .collect();
+    let budget = match &args.memory {
+        Some(m) => match copydesk::config::parse_size(m) {
+            Some(b) if b >= 1 << 10 => b,
+            _ => {
+                eprintln!("copydesk: error: --memory {m:?} is not a size such as 4G or 512M");
+                return Ok(EXIT_USAGE);
+            }
+        },
+        None => config.run.budget(),
+    };
+    let paths: Vec<PathBuf> = if inputs.is_empty() {
+        config.input.paths.clone()
+    } else {
+        inputs
+            .iter()
+            .filter_map(|s| match s {
+                InputSpec::Path(p) => Some(p.clone()),
+                InputSpec::Stdin => None,
+            })
+            .collect()
+    };
+    let stdin = inputs.contains(&InputSpec::Stdin);
+    let shares = match (args.shares, input_bytes(&paths, stdin)) {
+        (Some(n), _) if !stdin => Some(n.max(1)),
+        (_, Some(bytes)) if bytes.saturating_mul(MEMORY_PER_INPUT_BYTE) > budget => {
+            // Each share gets a quarter of the budget: the finish task's columns and one
+            // share being written must fit beside it.
+            let share = (budget / 4 / MEMORY_PER_INPUT_BYTE).max(1);
+            Some(bytes.div_ceil(share) as usize)
+        }
+        _ => None,
+    };
+    if shares.is_none() && args.resume && !args.quiet {
+        eprintln!(
+            "copydesk: the input fits the memory budget; nothing to resume, running it whole"
+        );
+    }
+    if let Some(tasks) = shares {
+        let dir = pipeline::output_dir(&config, args.output.clone());
+        let work = args.work.clone().unwrap_or_else(|| {
+            if config.run.work.as_os_str().is_empty() {
+                let mut name = dir.file_name().unwrap_or_default().to_os_string();
+                name.push(".work");
+                dir.with_file_name(name)
+            } else {
+                config.run.work.clone()
+            }
+        });
+        return out_of_core(
+            &args,
+            config,
+            extra_entities,
+            paths,
+            OutOfCore {
+                tasks,
+                budget,
+                work,
+                dir,
+            },
+        );
+    }
     let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -94,6 +199,100 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         print_summary(&result.report, &dir);
     }
     Ok(if result.report.documents_rejected > 0 {
+        EXIT_REJECTED
+    } else {
+        EXIT_OK
+    })
+}
+
+struct OutOfCore {
+    tasks: usize,
+    budget: u64,
+    work: PathBuf,
+    dir: PathBuf,
+}
+
+/// The run past the memory budget: the staged chain in this process (see `staged::run_local`).
+fn out_of_core(
+    args: &Args,
+    mut config: copydesk::config::Config,
+    entities: Vec<copydesk::config::EntityConfig>,
+    inputs: Vec<PathBuf>,
+    o: OutOfCore,
+) -> anyhow::Result<u8> {
+    // The finish task reads the budget from the plan's configuration; `[run]` never changes
+    // the output, so this is not a different configuration.
+    config.run.memory = o.budget.to_string();
+    let plan = Plan {
+        config: toml::to_string(&config).context("cannot write the configuration")?,
+        entities,
+        inputs,
+        tasks: o.tasks,
+        output: o.dir.clone(),
+    };
+    if !args.quiet {
+        eprintln!(
+            "copydesk: input past the memory budget ({} MB): {} shares in {}",
+            o.budget >> 20,
+            o.tasks,
+            o.work.display()
+        );
+    }
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::with_draw_target(
+            Some(2 * o.tasks as u64 + 1),
+            ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} tasks {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |stage: &str| {
+        if let Some(b) = &bar {
+            b.set_message(stage.to_string());
+            b.inc(1);
+        }
+    };
+    let result = staged::run_local(&o.work, &plan, args.resume, &tick);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let done = match result {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!("copydesk: error: {e}");
+            eprintln!(
+                "copydesk: the finished tasks are kept in {}; `copydesk run --resume` with the \
+                 same arguments continues",
+                o.work.display()
+            );
+            return Ok(match e {
+                StagedError::Io { .. } => EXIT_IO,
+                _ => EXIT_USAGE,
+            });
+        }
+    };
+    let Some(report) = done.report else {
+        if !args.quiet {
+            eprintln!("copydesk: {} was already complete", o.dir.display());
+        }
+        return Ok(EXIT_OK);
+    };
+    if !args.quiet {
+        if done.resumed > 0 {
+            eprintln!(
+                "copydesk: resumed: {} of {} tasks were already done",
+                done.resumed,
+                2 * done.tasks + 1
+            );
+        }
+        print_summary(&report, &o.dir);
+    }
+    Ok(if report.documents_rejected > 0 {
         EXIT_REJECTED
     } else {
         EXIT_OK

@@ -149,9 +149,9 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
         return pairs;
     }
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(sigs.len().min(u32::MAX as usize));
-    // Whole-signature hashes, computed only when some bucket outgrows the window.
-    let mut whole: Vec<u64> = Vec::new();
-    let mut large: Vec<(u64, u32)> = Vec::new();
+    // Whole-signature hashes order the members of buckets that outgrow the window; one xxh3
+    // per signature is cheap next to the sorting.
+    let whole: Vec<u64> = sigs.iter().map(|s| signature_hash(s)).collect();
     for band in 0..p.bands {
         let needed = band.saturating_add(1).saturating_mul(p.rows);
         entries.clear();
@@ -161,38 +161,54 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
                 entries.push((band_key(sig, band, p.rows), id));
             }
         }
-        // Sorting by (key, id) groups each bucket and orders its members by id, which is
-        // what makes the emitted pairs deterministic.
-        entries.sort_unstable();
-        for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
-            if bucket.len() <= window + 1 {
-                for (j, &(_, later)) in bucket.iter().enumerate() {
-                    for &(_, earlier) in &bucket[..j] {
-                        pairs.push((earlier, later));
-                    }
-                }
-                continue;
-            }
-            if whole.is_empty() {
-                whole = sigs.iter().map(|s| signature_hash(s)).collect();
-            }
-            large.clear();
-            large.extend(bucket.iter().map(|&(_, id)| (whole[id as usize], id)));
-            large.sort_unstable();
-            for (j, &(_, b)) in large.iter().enumerate() {
-                for &(_, a) in &large[j.saturating_sub(window)..j] {
-                    pairs.push((a.min(b), a.max(b)));
-                }
-            }
-        }
+        bucket_pairs(&mut entries, |id| whole[id as usize], window, &mut pairs);
     }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
 }
 
+/// The pairs of one band: sorts `entries` (`(band key, id)`) and appends to `pairs` every pair
+/// of members of a bucket, or, in a bucket larger than `window + 1`, each member with its
+/// `window` predecessors in the order of `whole(id)` (a hash of the whole signature, see
+/// [`BUCKET_WINDOW`]). Pairs are `(smaller id, larger id)`, not yet sorted or deduplicated.
+///
+/// This is the step an out-of-core run applies to one band (or one key range of a band) at a
+/// time, with the keys read back from disk: the pairs depend only on the entries, not on how
+/// the band was cut.
+pub fn bucket_pairs(
+    entries: &mut [(u64, u32)],
+    whole: impl Fn(u32) -> u64,
+    window: usize,
+    pairs: &mut Vec<(u32, u32)>,
+) {
+    let window = window.max(1);
+    // Sorting by (key, id) groups each bucket and orders its members by id, which is what
+    // makes the emitted pairs deterministic.
+    entries.sort_unstable();
+    let mut large: Vec<(u64, u32)> = Vec::new();
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
+        if bucket.len() <= window + 1 {
+            for (j, &(_, later)) in bucket.iter().enumerate() {
+                for &(_, earlier) in &bucket[..j] {
+                    pairs.push((earlier, later));
+                }
+            }
+            continue;
+        }
+        large.clear();
+        large.extend(bucket.iter().map(|&(_, id)| (whole(id), id)));
+        large.sort_unstable();
+        for (j, &(_, b)) in large.iter().enumerate() {
+            for &(_, a) in &large[j.saturating_sub(window)..j] {
+                pairs.push((a.min(b), a.max(b)));
+            }
+        }
+    }
+}
+
 /// xxh3 of a whole signature, the order of members inside a large bucket.
-fn signature_hash(sig: &[u32]) -> u64 {
+pub fn signature_hash(sig: &[u32]) -> u64 {
     let mut hasher = Xxh3::with_seed(0);
     let mut buf = [0u8; 256];
     for chunk in sig.chunks(buf.len() / 4) {

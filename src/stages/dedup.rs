@@ -1,23 +1,48 @@
 //! The near-duplicate barrier: MinHash LSH over documents and paragraphs, verified, clustered,
-//! and applied.
+//! and applied — in memory for a small corpus, out of core for a large one, by the same code.
 //!
-//! It runs as the stages that will later exchange files out of core: **signatures** (per
-//! document, parallel), **band buckets → candidate pairs** (`dedup::lsh`), **verification** (exact
-//! Jaccard over the shingle sets, plus containment for paragraphs, so a template-sharing or
-//! chance bucket collision is never merged), **components** (union-find), and **apply** (the keep
-//! policy picks one copy per cluster; the others are recorded, and with `drop` removed). First at
-//! document level, by Jaccard alone; then at paragraph level among the documents still standing,
-//! across documents and within one. A document whose text is mostly copies of paragraphs kept
-//! elsewhere becomes a document-level duplicate of the document holding most of them.
+//! It runs as stages that exchange plain data, which a large run keeps on disk:
+//!
+//! 1. **sign** ([`DedupStage::sign`], per share of the corpus, in parallel): every document and
+//!    every paragraph of at least `min_paragraph_words` words becomes an *item* with a MinHash
+//!    signature, of which only the band keys are kept, band by band ([`SignedBulk`]), with the
+//!    document's text (paragraphs joined by `\n`) that verification reads back, and a few
+//!    integers per item ([`SignedMeta`]).
+//! 2. **band buckets → candidate pairs**: one band at a time, the keys of every share are
+//!    gathered, sorted and cut into buckets (`dedup::lsh::bucket_pairs`); a band that would not
+//!    fit the memory budget is split into key ranges, which gives the same pairs.
+//! 3. **verification** (exact Jaccard over the shingle sets re-computed from the text, plus
+//!    containment for paragraphs, so a template-sharing or chance bucket collision is never
+//!    merged), in chunks of pairs.
+//! 4. **components**: union-find over compact `u32` item ids, then per component the keep policy
+//!    picks one copy and every other member is checked again against it.
+//! 5. **apply** ([`Settled::apply`], per share again): the decisions are written into the
+//!    documents as they stream to the output.
+//!
+//! First at document level, by Jaccard alone; then at paragraph level among the documents still
+//! standing, across documents and within one. A document whose text is mostly copies of
+//! paragraphs kept elsewhere becomes a document-level duplicate of the document holding most
+//! of them. Where the bulk lives ([`Bulk`]: memory or files in the work folder) is the only
+//! difference between a small run and a large one, so their outputs are the same bytes.
+//!
+//! What stays in memory whatever the corpus: per document its id, source and two integers
+//! (the id check needs them), and per item about 32 bytes (location, length, order, union-find
+//! parent). A corpus of 100 million paragraphs needs about 4 GB for these.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{DedupAction, DedupConfig, KeepPolicy};
-use crate::dedup::lsh::{self, LshParams};
-use crate::dedup::minhash::MinHasher;
+use crate::dedup::lsh::{self, LshParams, BUCKET_WINDOW};
+use crate::dedup::minhash::{MinHasher, EMPTY};
 use crate::dedup::shingle::{containment, jaccard, Shingler};
 use crate::dedup::unionfind::UnionFind;
 use crate::doc::{Doc, DuplicateRecord, DuplicateTarget};
+use crate::input::Rejection;
 use crate::output::{ClusterMember, ClusterRecord, DedupSummary};
 
 /// The built near-duplicate stage.
@@ -28,7 +53,7 @@ pub struct DedupStage {
     params: LshParams,
 }
 
-/// What the stage found.
+/// What [`DedupStage::run`] found.
 #[derive(Debug, Default)]
 pub struct DedupOutcome {
     /// Figures for the report.
@@ -37,15 +62,151 @@ pub struct DedupOutcome {
     pub clusters: Vec<ClusterRecord>,
 }
 
-/// One signed unit: a whole document or one of its paragraphs.
-struct Item {
-    doc: usize,
-    paragraph: Option<usize>,
+/// The two levels at which copies are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Whole documents.
+    Document = 0,
+    /// Paragraphs.
+    Paragraph = 1,
+}
+
+/// What the barrier needs to know of one document besides its items.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DocFacts {
+    /// The document id (checked for reuse across the corpus).
+    pub id: String,
+    /// Its source, named when a reused id is rejected.
+    pub source: String,
+    /// Position in `[dedup] source_priority` (`u32::MAX` when absent).
+    pub rank: u32,
+    /// Bytes of cleaned text.
+    pub text_len: u64,
+}
+
+/// The items of one level of one share, as parallel columns (no per-item allocation).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ItemTable {
+    /// Index of the item's document in the share.
+    pub doc: Vec<u32>,
+    /// Paragraph index (0 for a document item).
+    pub paragraph: Vec<u32>,
+    /// Byte offset of the item's text in the share's text.
+    pub start: Vec<u64>,
+    /// Byte length of the item's text.
+    pub len: Vec<u32>,
+    /// Hash of the whole signature (orders the members of very large buckets); 0 for an item
+    /// without shingles, which takes no part in the buckets.
+    pub whole: Vec<u64>,
+    /// Whether the item has shingles at all.
+    pub live: Vec<bool>,
+}
+
+impl ItemTable {
+    fn count(&self) -> usize {
+        self.doc.len()
+    }
+
+    fn push(&mut self, doc: u32, paragraph: u32, start: u64, len: u32, whole: Option<u64>) {
+        self.doc.push(doc);
+        self.paragraph.push(paragraph);
+        self.start.push(start);
+        self.len.push(len);
+        self.whole.push(whole.unwrap_or(0));
+        self.live.push(whole.is_some());
+    }
+}
+
+/// Item-major keys (`bands` per item) to band-major, so that a band of every share can be read
+/// in one piece.
+fn band_major(keys: &[u64], bands: usize) -> Vec<u64> {
+    if bands == 0 {
+        return Vec::new();
+    }
+    let n = keys.len() / bands;
+    let mut out = vec![0u64; keys.len()];
+    for (i, row) in keys.chunks_exact(bands).enumerate() {
+        for (b, &k) in row.iter().enumerate() {
+            out[b * n + i] = k;
+        }
+    }
+    out
+}
+
+/// The small part of a signed share: facts per document and item columns per level.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SignedMeta {
+    /// Per document, in the share's order.
+    pub docs: Vec<DocFacts>,
+    /// Document items, then paragraph items.
+    pub levels: [ItemTable; 2],
+}
+
+/// The large part of a signed share: band keys and texts.
+#[derive(Debug, Clone, Default)]
+pub struct SignedBulk {
+    /// Per level, band-major: key of band `b` of item `i` at `b * items + i`.
+    pub keys: [Vec<u64>; 2],
+    /// The documents' texts (paragraphs joined by `\n`) one after the other.
+    pub text: String,
+}
+
+/// A signed share.
+#[derive(Debug, Clone, Default)]
+pub struct Signed {
+    /// Facts and item columns.
+    pub meta: SignedMeta,
+    /// Keys and texts.
+    pub bulk: SignedBulk,
+}
+
+/// Where the bulk of the signed shares lives: in memory, or in files of a work folder.
+pub trait Bulk: Sync {
+    /// Appends the keys of band `band` of `level` of share `part` to `out`.
+    fn keys(&self, part: usize, level: Level, band: usize, out: &mut Vec<u64>) -> io::Result<()>;
+    /// The text at `start..start + len` of share `part`.
+    fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>>;
+    /// Keeps the band-major keys of `level` of share `part`, computed after the share was
+    /// signed (paragraphs are signed only once the document level has settled).
+    fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()>;
+}
+
+/// Signed shares held in memory.
+#[derive(Debug, Default)]
+pub struct MemoryBulk {
+    /// Per share.
+    pub parts: Vec<SignedBulk>,
+    /// Bands per signature.
+    pub bands: usize,
+}
+
+impl Bulk for MemoryBulk {
+    fn keys(&self, part: usize, level: Level, band: usize, out: &mut Vec<u64>) -> io::Result<()> {
+        let keys = &self.parts[part].keys[level as usize];
+        let n = keys.len() / self.bands.max(1);
+        out.extend_from_slice(&keys[band * n..(band + 1) * n]);
+        Ok(())
+    }
+
+    fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>> {
+        let text = &self.parts[part].text;
+        let range = start as usize..start as usize + len as usize;
+        text.get(range).map(Cow::Borrowed).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
+        })
+    }
+
+    fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()> {
+        self.parts[part].keys[level as usize] = keys;
+        Ok(())
+    }
+}
+
+/// What verification compares: computed again from the text when a pair needs it.
+struct Features {
     shingles: Vec<u64>,
-    signature: Vec<u32>,
-    len: usize,
     words: usize,
-    /// Hashes of the numbers in the text, sorted and deduplicated (see [`figures_agree`]).
+    /// Hashes of the numbers in the text, sorted (see [`figures_agree`]).
     figures: Vec<u64>,
 }
 
@@ -91,7 +252,7 @@ fn figures(text: &str) -> Vec<u64> {
 /// appears in the other, as often (a copy cut short keeps a subset of the figures; a template line for
 /// another company or another quarter does not). Texts without numbers, or long texts, always
 /// agree: the shingles decide.
-fn figures_agree(x: &Item, y: &Item) -> bool {
+fn figures_agree(x: &Features, y: &Features) -> bool {
     if x.words.min(y.words) > FIGURES_MAX_WORDS || x.figures.is_empty() || y.figures.is_empty() {
         return true;
     }
@@ -108,11 +269,201 @@ fn figures_agree(x: &Item, y: &Item) -> bool {
     })
 }
 
-/// A verified pair of item indices.
-struct Link {
-    a: u32,
-    b: u32,
+/// One paragraph (or document) copy found: `member` is a copy of `keep`.
+#[derive(Debug, Clone, Copy)]
+pub struct DupRecord {
+    /// Paragraph index in this document.
+    pub paragraph: u32,
+    /// Ordinal of the document holding the kept copy.
+    pub of_doc: u32,
+    /// Its paragraph index.
+    pub of_paragraph: u32,
+    /// Rounded Jaccard with the kept copy.
+    pub similarity: f64,
+    /// Cluster id.
+    pub cluster: u64,
 }
+
+/// A cluster by ordinals, rendered to a [`ClusterRecord`] with the ids when written.
+#[derive(Debug, Clone)]
+pub struct CompactCluster {
+    level: Level,
+    kept: (u32, u32),
+    /// `(ordinal, paragraph, similarity, containment)`.
+    members: Vec<(u32, u32, f64, Option<f64>)>,
+}
+
+/// Everything the barrier decided, by document ordinal.
+#[derive(Debug, Default)]
+pub struct Decisions {
+    /// Figures for the report.
+    pub summary: DedupSummary,
+    /// Per ordinal: the document this one is a copy of.
+    pub duplicate_of: Vec<Option<u32>>,
+    /// Per ordinal: its paragraph copies, by paragraph.
+    pub records: Vec<Vec<DupRecord>>,
+    /// Every cluster, in the order of its kept copy.
+    pub clusters: Vec<CompactCluster>,
+}
+
+/// The settled corpus-wide state: ordinals after the id check, ids by ordinal, and the
+/// decisions; what the apply pass needs to finish each share.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// Per share, per document: its ordinal, or `None` when its id was used before.
+    pub ordinals: Vec<Vec<Option<u32>>>,
+    /// Ids by ordinal.
+    pub ids: Vec<String>,
+    /// Documents rejected for reusing an id, in input order.
+    pub id_rejections: Vec<Rejection>,
+    /// The near-duplicate decisions.
+    pub decisions: Decisions,
+    /// Whether copies are removed (`drop`) or only recorded (`mark`).
+    pub drop: bool,
+}
+
+impl Settled {
+    /// Checks ids across the shares: a later document reusing an id is rejected rather than
+    /// silently renamed, since ids name documents in the output and in duplicate links. The
+    /// others are numbered in input order.
+    pub fn number(metas: &[SignedMeta]) -> Settled {
+        let mut first_seen: HashMap<&str, &str> = HashMap::new();
+        let mut settled = Settled::default();
+        for meta in metas {
+            let mut ords = Vec::with_capacity(meta.docs.len());
+            for facts in &meta.docs {
+                if let Some(first) = first_seen.get(facts.id.as_str()) {
+                    settled.id_rejections.push(Rejection::file(
+                        facts.source.clone(),
+                        format!("duplicate id {:?} (first used by {first})", facts.id),
+                    ));
+                    ords.push(None);
+                } else {
+                    first_seen.insert(&facts.id, &facts.source);
+                    ords.push(Some(settled.ids.len() as u32));
+                    settled.ids.push(facts.id.clone());
+                }
+            }
+            settled.ordinals.push(ords);
+        }
+        settled
+    }
+
+    /// Applies the decisions to the documents of share `part` (as signed, in order): drops
+    /// those with a reused id, numbers the others and records their copies.
+    pub fn apply(&self, part: usize, docs: Vec<Doc>) -> Vec<Doc> {
+        let ords = &self.ordinals[part];
+        docs.into_iter()
+            .zip(ords)
+            .filter_map(|(mut doc, ord)| {
+                let ord = (*ord)? as usize;
+                doc.ordinal = ord;
+                let d = &self.decisions;
+                if let Some(of) = d.duplicate_of.get(ord).copied().flatten() {
+                    doc.duplicate_of = Some(self.ids[of as usize].clone());
+                }
+                for r in d.records.get(ord).map(Vec::as_slice).unwrap_or_default() {
+                    let p = r.paragraph as usize;
+                    doc.duplicates.push(DuplicateRecord {
+                        paragraph: p,
+                        of: DuplicateTarget {
+                            id: self.ids[r.of_doc as usize].clone(),
+                            paragraph: r.of_paragraph as usize,
+                        },
+                        similarity: r.similarity,
+                        cluster: r.cluster,
+                        text: self.drop.then(|| doc.paragraphs[p].clone()),
+                    });
+                    if self.drop {
+                        doc.dropped_paragraphs.push(p);
+                    }
+                }
+                doc.dropped_paragraphs.sort_unstable();
+                Some(doc)
+            })
+            .collect()
+    }
+
+    /// The clusters as written to clusters.jsonl.
+    pub fn cluster_records(&self) -> impl Iterator<Item = ClusterRecord> + '_ {
+        self.decisions.clusters.iter().enumerate().map(|(n, c)| {
+            let para = |p: u32| (c.level == Level::Paragraph).then_some(p as usize);
+            ClusterRecord {
+                cluster: n as u64,
+                level: match c.level {
+                    Level::Document => "document",
+                    Level::Paragraph => "paragraph",
+                },
+                kept: ClusterMember {
+                    id: self.ids[c.kept.0 as usize].clone(),
+                    paragraph: para(c.kept.1),
+                    similarity: None,
+                    containment: None,
+                },
+                members: c
+                    .members
+                    .iter()
+                    .map(|&(d, p, sim, cont)| ClusterMember {
+                        id: self.ids[d as usize].clone(),
+                        paragraph: para(p),
+                        similarity: Some(sim),
+                        containment: cont,
+                    })
+                    .collect(),
+            }
+        })
+    }
+}
+
+/// The items of one level of the whole corpus, flattened from the shares, as columns.
+#[derive(Default)]
+struct Items {
+    part: Vec<u32>,
+    start: Vec<u64>,
+    len: Vec<u32>,
+    /// Document ordinal, `u32::MAX` for an item whose document's id was rejected.
+    ord: Vec<u32>,
+    paragraph: Vec<u32>,
+    whole: Vec<u64>,
+    live: Vec<bool>,
+    /// Where each share's items start.
+    base: Vec<usize>,
+}
+
+impl Items {
+    fn gather(metas: &[SignedMeta], level: Level, ordinals: &[Vec<Option<u32>>]) -> Items {
+        let mut it = Items::default();
+        for (p, meta) in metas.iter().enumerate() {
+            let t = &meta.levels[level as usize];
+            it.base.push(it.part.len());
+            it.part.extend(std::iter::repeat_n(p as u32, t.count()));
+            it.start.extend_from_slice(&t.start);
+            it.len.extend_from_slice(&t.len);
+            it.ord.extend(
+                t.doc
+                    .iter()
+                    .map(|&d| ordinals[p][d as usize].unwrap_or(u32::MAX)),
+            );
+            it.paragraph.extend_from_slice(&t.paragraph);
+            it.whole.extend_from_slice(&t.whole);
+            it.live.extend_from_slice(&t.live);
+        }
+        it.base.push(it.part.len());
+        it
+    }
+
+    fn count(&self) -> usize {
+        self.part.len()
+    }
+}
+
+/// One cluster found at a level: the kept item and `(member, Jaccard, containment)` of each
+/// copy of it.
+type Found = (u32, Vec<(u32, f64, f64)>);
+
+/// Candidate pairs gathered in memory at once are verified in chunks of this many, so the
+/// features computed for them stay bounded.
+const VERIFY_CHUNK: usize = 1 << 18;
 
 impl DedupStage {
     /// Builds the stage; bands and rows come from the threshold unless both are given.
@@ -132,13 +483,21 @@ impl DedupStage {
         }
     }
 
-    fn sign(
-        &self,
-        shingler: &mut Shingler,
-        doc: usize,
-        paragraph: Option<usize>,
-        text: &str,
-    ) -> Item {
+    /// Bands per signature: what [`Bulk::keys`] is indexed by.
+    pub fn bands(&self) -> usize {
+        if self.params.rows == 0 {
+            0
+        } else {
+            self.params.bands
+        }
+    }
+
+    /// Whether the pass runs at all.
+    pub fn enabled(&self) -> bool {
+        self.config.enabled
+    }
+
+    fn features(&self, shingler: &mut Shingler, text: &str) -> Features {
         let mut shingles = Vec::new();
         shingler.shingle_into(
             text,
@@ -146,67 +505,375 @@ impl DedupStage {
             self.config.seed,
             &mut shingles,
         );
-        let signature = self.hasher.signature(&shingles);
-        Item {
-            doc,
-            paragraph,
+        Features {
             shingles,
-            signature,
-            len: text.len(),
             words: text.split_whitespace().count(),
             figures: figures(text),
         }
     }
 
-    /// Candidate pairs from the band buckets, then verified in parallel. Pairs come back sorted,
-    /// so the result is the same for any thread count.
-    fn verified_pairs(
+    /// Band keys and whole-signature hash of `text`, appended to `keys`; `None` when the text
+    /// has no shingles.
+    fn sign_text(
         &self,
-        items: &[Item],
-        use_containment: bool,
-        summary: &mut DedupSummary,
-    ) -> Vec<Link> {
-        let sigs: Vec<&[u32]> = items.iter().map(|i| i.signature.as_slice()).collect();
-        let candidates = lsh::candidate_pairs(&sigs, &self.params);
-        summary.candidate_pairs += candidates.len();
-        let links: Vec<Link> = candidates
+        shingler: &mut Shingler,
+        shingles: &mut Vec<u64>,
+        sig: &mut Vec<u32>,
+        text: &str,
+        keys: &mut Vec<u64>,
+    ) -> Option<u64> {
+        shingler.shingle_into(text, self.config.shingle_size, self.config.seed, shingles);
+        sig.resize(self.hasher.num_perm(), EMPTY);
+        self.hasher.signature_into(shingles, sig);
+        let live = sig.first() != Some(&EMPTY);
+        for b in 0..self.bands() {
+            keys.push(if live {
+                lsh::band_key(sig, b, self.params.rows)
+            } else {
+                0
+            });
+        }
+        live.then(|| lsh::signature_hash(sig))
+    }
+
+    /// Stage 1 on one share: every document signed (in parallel; the result is in document
+    /// order), and its long-enough paragraphs listed. Paragraphs are signed later, by
+    /// [`DedupStage::settle`], and only in the documents that survive the document level: in a
+    /// syndicated corpus most documents are whole copies, and their paragraphs cost nothing.
+    pub fn sign(&self, docs: &[Doc]) -> Signed {
+        struct One {
+            text: String,
+            whole: Option<u64>,
+            keys: Vec<u64>,
+            /// `(paragraph, start in text, len)` of each paragraph long enough to compare.
+            paragraphs: Vec<(u32, u64, u32)>,
+            facts: DocFacts,
+        }
+        let bands = if self.config.enabled { self.bands() } else { 0 };
+        let ones: Vec<One> = docs
             .par_iter()
-            .filter_map(|&(a, b)| {
-                self.verified(&items[a as usize], &items[b as usize], use_containment)
-                    .then_some(Link { a, b })
-            })
+            .map_init(
+                || (Shingler::new(), Vec::new(), Vec::new()),
+                |(sh, shingles, sig), doc| {
+                    let enabled = self.config.enabled;
+                    // With the pass off, only the facts are needed (the id check).
+                    let text = if enabled {
+                        doc.paragraphs.join("\n")
+                    } else {
+                        String::new()
+                    };
+                    let mut keys = Vec::with_capacity(bands);
+                    let whole = if enabled {
+                        self.sign_text(sh, shingles, sig, &text, &mut keys)
+                    } else {
+                        None
+                    };
+                    let mut paragraphs = Vec::new();
+                    let mut at = 0u64;
+                    for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
+                        if p.split_whitespace().count() >= self.config.min_paragraph_words {
+                            paragraphs.push((i as u32, at, p.len() as u32));
+                        }
+                        at += p.len() as u64 + 1;
+                    }
+                    let rank = self
+                        .config
+                        .source_priority
+                        .iter()
+                        .position(|s| {
+                            doc.source.contains(s.as_str()) || doc.site.contains(s.as_str())
+                        })
+                        .map_or(u32::MAX, |r| r as u32);
+                    let facts = DocFacts {
+                        id: doc.id.clone(),
+                        source: doc.source.clone(),
+                        rank,
+                        text_len: doc.text_len() as u64,
+                    };
+                    One {
+                        text,
+                        whole,
+                        keys,
+                        paragraphs,
+                        facts,
+                    }
+                },
+            )
             .collect();
+        let mut signed = Signed::default();
+        let mut doc_keys = Vec::with_capacity(ones.len() * bands);
+        for (d, one) in ones.into_iter().enumerate() {
+            let base = signed.bulk.text.len() as u64;
+            signed.bulk.text.push_str(&one.text);
+            let [docs_t, paras_t] = &mut signed.meta.levels;
+            docs_t.push(d as u32, 0, base, one.text.len() as u32, one.whole);
+            for (paragraph, start, len) in one.paragraphs {
+                paras_t.push(d as u32, paragraph, base + start, len, None);
+            }
+            doc_keys.extend_from_slice(&one.keys);
+            signed.meta.docs.push(one.facts);
+        }
+        signed.bulk.keys[0] = band_major(&doc_keys, bands);
+        signed
+    }
+
+    /// Signs the listed paragraphs of share `part` that are `active`, filling in their
+    /// whole-signature hashes and storing their band keys with the bulk.
+    fn sign_paragraphs(
+        &self,
+        items: &mut Items,
+        active: &[bool],
+        bulk: &mut dyn Bulk,
+    ) -> io::Result<()> {
+        let bands = self.bands();
+        for part in 0..items.base.len() - 1 {
+            let range = items.base[part]..items.base[part + 1];
+            let bulk_ref: &dyn Bulk = bulk;
+            let items_ref: &Items = items;
+            let signed: Vec<(Option<u64>, Vec<u64>)> = range
+                .clone()
+                .into_par_iter()
+                .map_init(
+                    || (Shingler::new(), Vec::new(), Vec::new()),
+                    |(sh, shingles, sig), i| {
+                        let mut keys = Vec::with_capacity(bands);
+                        if !active[i] {
+                            keys.resize(bands, 0);
+                            return Ok((None, keys));
+                        }
+                        let text = bulk_ref.text(part, items_ref.start[i], items_ref.len[i])?;
+                        let whole = self.sign_text(sh, shingles, sig, &text, &mut keys);
+                        Ok((whole, keys))
+                    },
+                )
+                .collect::<io::Result<_>>()?;
+            let mut keys = Vec::with_capacity(signed.len() * bands);
+            for (i, (whole, k)) in range.zip(signed) {
+                items.whole[i] = whole.unwrap_or(0);
+                items.live[i] = whole.is_some();
+                keys.extend_from_slice(&k);
+            }
+            bulk.store_keys(part, Level::Paragraph, band_major(&keys, bands))?;
+        }
+        Ok(())
+    }
+
+    /// Stages 2–4 at one level: candidate pairs band by band, verified, clustered. Returns
+    /// `(kept item, [(member item, Jaccard, containment)])` per cluster, in the order of the
+    /// kept copy; `active` says which items take part.
+    #[allow(clippy::too_many_arguments)]
+    fn level(
+        &self,
+        items: &Items,
+        level: Level,
+        active: &[bool],
+        ranks: &[u32],
+        bulk: &dyn Bulk,
+        memory: u64,
+        summary: &mut DedupSummary,
+    ) -> io::Result<Vec<Found>> {
+        let use_containment = level == Level::Paragraph;
+        let n = items.count();
+        // A band of n items takes 12 bytes each to sort, plus the sort's scratch; past half
+        // the budget it is bucketed in key ranges, read again for each.
+        let band_bytes = n as u64 * 24;
+        let ranges = band_bytes.div_ceil((memory / 2).max(1)).max(1);
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut keys = Vec::new();
+        let mut entries: Vec<(u64, u32)> = Vec::new();
+        for band in 0..self.bands() {
+            for range in 0..ranges {
+                entries.clear();
+                for part in 0..items.base.len() - 1 {
+                    keys.clear();
+                    bulk.keys(part, level, band, &mut keys)?;
+                    let base = items.base[part];
+                    for (i, &k) in keys.iter().enumerate() {
+                        let id = base + i;
+                        if active[id] && k % ranges == range {
+                            entries.push((k, id as u32));
+                        }
+                    }
+                }
+                lsh::bucket_pairs(
+                    &mut entries,
+                    |id| items.whole[id as usize],
+                    BUCKET_WINDOW,
+                    &mut pairs,
+                );
+            }
+            pairs.sort_unstable();
+            pairs.dedup();
+        }
+        drop(entries);
+        summary.candidate_pairs += pairs.len();
+
+        // Verification. When the features of every item of a candidate pair fit in a quarter of
+        // the budget (about 8 bytes per word, the shingles), they are computed once and serve
+        // the keepers too; otherwise a chunk of pairs at a time, and again per batch of
+        // components.
+        let mut all: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+        all.sort_unstable();
+        all.dedup();
+        let need: u64 = all
+            .iter()
+            .map(|&i| 2 * u64::from(items.len[i as usize]) + 96)
+            .sum();
+        let cached = if need <= memory / 4 {
+            Some(self.features_of(items, &all, bulk)?)
+        } else {
+            None
+        };
+        let mut links: Vec<(u32, u32)> = Vec::new();
+        if let Some(feats) = &cached {
+            let get = |id: u32| &feats[all.binary_search(&id).expect("fetched")];
+            links.par_extend(pairs.par_iter().filter_map(|&(a, b)| {
+                self.verified(get(a), get(b), use_containment)
+                    .then_some((a, b))
+            }));
+        } else {
+            for chunk in pairs.chunks(VERIFY_CHUNK) {
+                let mut ids: Vec<u32> = chunk.iter().flat_map(|&(a, b)| [a, b]).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let feats = self.features_of(items, &ids, bulk)?;
+                let get = |id: u32| &feats[ids.binary_search(&id).expect("fetched")];
+                links.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
+                    self.verified(get(a), get(b), use_containment)
+                        .then_some((a, b))
+                }));
+            }
+        }
+        drop(pairs);
         summary.verified_pairs += links.len();
-        links
+
+        let mut uf = UnionFind::new(n);
+        for &(a, b) in &links {
+            uf.union(a, b);
+        }
+        drop(links);
+        let components = uf.components();
+        drop(uf);
+
+        let mut out = Vec::new();
+        if let Some(feats) = &cached {
+            let get = |id: u32| &feats[all.binary_search(&id).expect("fetched")];
+            let found: Vec<Vec<Found>> = components
+                .into_par_iter()
+                .map(|c| self.keepers(items, ranks, c, &get, use_containment))
+                .collect();
+            out.extend(found.into_iter().flatten());
+        } else {
+            // A batch of components at a time, for the same reason as the chunks of pairs.
+            let mut batch: Vec<Vec<u32>> = Vec::new();
+            let mut batch_items = 0;
+            let flush = |batch: &mut Vec<Vec<u32>>, out: &mut Vec<Found>| -> io::Result<()> {
+                let mut ids: Vec<u32> = batch.iter().flatten().copied().collect();
+                ids.sort_unstable();
+                let feats = self.features_of(items, &ids, bulk)?;
+                let get = |id: u32| &feats[ids.binary_search(&id).expect("fetched")];
+                let found: Vec<Vec<Found>> = batch
+                    .par_drain(..)
+                    .map(|c| self.keepers(items, ranks, c, &get, use_containment))
+                    .collect();
+                out.extend(found.into_iter().flatten());
+                Ok(())
+            };
+            for c in components {
+                batch_items += c.len();
+                batch.push(c);
+                if batch_items >= VERIFY_CHUNK {
+                    flush(&mut batch, &mut out)?;
+                    batch_items = 0;
+                }
+            }
+            flush(&mut batch, &mut out)?;
+        }
+        out.sort_by_key(|(k, _)| (items.ord[*k as usize], items.paragraph[*k as usize]));
+        Ok(out)
+    }
+
+    /// Features of the items `ids` (sorted), computed in parallel from their texts.
+    fn features_of(
+        &self,
+        items: &Items,
+        ids: &[u32],
+        bulk: &dyn Bulk,
+    ) -> io::Result<Vec<Features>> {
+        ids.par_iter()
+            .map_init(Shingler::new, |sh, &id| {
+                let i = id as usize;
+                let text = bulk.text(items.part[i] as usize, items.start[i], items.len[i])?;
+                Ok(self.features(sh, &text))
+            })
+            .collect()
+    }
+
+    /// Splits one component into clusters around kept copies.
+    ///
+    /// A component of the union-find can chain items that are each a copy of the next but not
+    /// of the kept one: a run of one-line dividend notices ("Qtly div 28 cts vs 28 cts prior",
+    /// "Qtly div 26 cts ...") or a list of critics' picks with one name changed per line. Each
+    /// member is therefore verified again against the kept copy, and one that fails is left
+    /// out of that cluster: only a copy of what is kept is ever dropped. The members left out
+    /// are clustered again the same way among themselves (greedily, by the keep policy), so two
+    /// exact copies that both fail against a chained keeper still find each other.
+    ///
+    /// Against the kept copy, containment counts one way only: a member may be a cut of the
+    /// kept text, but a member that holds the kept text *and more* (the full version of a
+    /// paragraph kept in a cut form) is not dropped, or its extra sentences would be lost.
+    fn keepers<'f>(
+        &self,
+        items: &Items,
+        ranks: &[u32],
+        mut rest: Vec<u32>,
+        get: &(dyn Fn(u32) -> &'f Features + Sync),
+        use_containment: bool,
+    ) -> Vec<Found> {
+        let mut found = Vec::new();
+        while rest.len() >= 2 {
+            let keep = self.keeper(items, ranks, &rest);
+            let k = get(keep);
+            let (copies, others): (Vec<u32>, Vec<u32>) = rest
+                .into_iter()
+                .filter(|&m| m != keep)
+                .partition(|&m| self.copy_of(get(m), k, use_containment));
+            if !copies.is_empty() {
+                let members = copies
+                    .into_iter()
+                    .map(|m| {
+                        let f = get(m);
+                        (
+                            m,
+                            jaccard(&f.shingles, &k.shingles),
+                            containment(&f.shingles, &k.shingles),
+                        )
+                    })
+                    .collect();
+                found.push((keep, members));
+            }
+            rest = others;
+        }
+        found
     }
 
     /// The member a cluster keeps, by the configured policy; input order breaks every tie.
-    fn keeper(&self, docs: &[Doc], items: &[Item], members: &[u32]) -> u32 {
-        let order = |m: &u32| {
-            let it = &items[*m as usize];
-            (docs[it.doc].ordinal, it.paragraph.unwrap_or(0))
-        };
+    fn keeper(&self, items: &Items, ranks: &[u32], members: &[u32]) -> u32 {
+        let order = |m: &u32| (items.ord[*m as usize], items.paragraph[*m as usize]);
         let pick = match self.config.keep {
             KeepPolicy::First => members.iter().min_by_key(|m| order(m)),
             KeepPolicy::Longest => members
                 .iter()
-                .min_by_key(|m| (std::cmp::Reverse(items[**m as usize].len), order(m))),
-            KeepPolicy::Priority => members.iter().min_by_key(|m| {
-                let d = &docs[items[**m as usize].doc];
-                let rank = self
-                    .config
-                    .source_priority
-                    .iter()
-                    .position(|s| d.source.contains(s.as_str()) || d.site.contains(s.as_str()))
-                    .unwrap_or(usize::MAX);
-                (rank, order(m))
-            }),
+                .min_by_key(|m| (std::cmp::Reverse(items.len[**m as usize]), order(m))),
+            KeepPolicy::Priority => members
+                .iter()
+                .min_by_key(|m| (ranks[items.ord[**m as usize] as usize], order(m))),
         };
         *pick.expect("components are never empty")
     }
 
     /// Whether two items are copies by the verification rule.
-    fn verified(&self, x: &Item, y: &Item, use_containment: bool) -> bool {
+    fn verified(&self, x: &Features, y: &Features, use_containment: bool) -> bool {
         if !figures_agree(x, y) {
             return false;
         }
@@ -221,7 +888,7 @@ impl DedupStage {
     }
 
     /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
-    fn copy_of(&self, member: &Item, kept: &Item, use_containment: bool) -> bool {
+    fn copy_of(&self, member: &Features, kept: &Features, use_containment: bool) -> bool {
         if member.shingles.len().min(kept.shingles.len()) < self.config.short_shingles {
             return figures_agree(member, kept)
                 && jaccard(&member.shingles, &kept.shingles) >= self.config.short_threshold;
@@ -233,216 +900,184 @@ impl DedupStage {
                     && containment(&member.shingles, &kept.shingles) >= self.config.containment))
     }
 
-    /// Clusters verified links and returns `(keeper, members without keeper)` per cluster,
-    /// ordered by the keeper's position in the input.
-    ///
-    /// A component of the union-find can chain items that are each a copy of the next but not
-    /// of the kept one: a run of one-line dividend notices ("Qtly div 28 cts vs 28 cts prior",
-    /// "Qtly div 26 cts ...") or a list of critics' picks with one name changed per line. Each
-    /// member is therefore verified again against the kept copy, and one that fails is left
-    /// out of that cluster: only a copy of what is kept is ever dropped. The members left out
-    /// are clustered again the same way among themselves (greedily, by the keep policy), so two
-    /// exact copies that both fail against a chained keeper still find each other.
-    ///
-    /// Against the kept copy, containment counts one way only: a member may be a cut of the
-    /// kept text, but a member that holds the kept text *and more* (the full version of a
-    /// paragraph kept in a cut form) is not dropped, or its extra sentences would be lost.
-    fn clusters(
-        &self,
-        docs: &[Doc],
-        items: &[Item],
-        links: &[Link],
-        use_containment: bool,
-    ) -> Vec<(u32, Vec<u32>)> {
-        let mut uf = UnionFind::new(items.len());
-        for l in links {
-            uf.union(l.a, l.b);
-        }
-        let mut out: Vec<(u32, Vec<u32>)> = uf
-            .components()
-            .into_par_iter()
-            .flat_map_iter(|mut rest| {
-                let mut found = Vec::new();
-                while rest.len() >= 2 {
-                    let keep = self.keeper(docs, items, &rest);
-                    let k = &items[keep as usize];
-                    let (copies, others): (Vec<u32>, Vec<u32>) = rest
-                        .into_iter()
-                        .filter(|&m| m != keep)
-                        .partition(|&m| self.copy_of(&items[m as usize], k, use_containment));
-                    if !copies.is_empty() {
-                        found.push((keep, copies));
-                    }
-                    rest = others;
-                }
-                found
-            })
-            .collect();
-        out.sort_by_key(|(k, _)| {
-            let it = &items[*k as usize];
-            (docs[it.doc].ordinal, it.paragraph)
-        });
-        out
-    }
-
-    /// Runs the pass over the whole corpus.
-    pub fn run(&self, docs: &mut [Doc]) -> DedupOutcome {
-        let mut summary = DedupSummary {
+    fn empty_summary(&self) -> DedupSummary {
+        DedupSummary {
             enabled: self.config.enabled,
             bands: self.params.bands,
             rows: self.params.rows,
             false_positive_rate: lsh::false_positive_rate(&self.params, self.config.threshold),
             false_negative_rate: lsh::false_negative_rate(&self.params, self.config.threshold),
             ..DedupSummary::default()
-        };
-        let mut clusters = Vec::new();
-        if !self.config.enabled {
-            return DedupOutcome { summary, clusters };
         }
-        let drop = self.config.action == DedupAction::Drop;
+    }
 
-        // Stage 1: signatures, one per document.
-        let doc_items: Vec<Item> = docs
-            .par_iter()
-            .enumerate()
-            .map_init(Shingler::new, |shingler, (d, doc)| {
-                self.sign(shingler, d, None, &doc.paragraphs.join("\n"))
-            })
-            .collect();
-
-        // Stage 2-4 at document level: whole copies by Jaccard alone (containment at this level
-        // would let a short note swallow a long story; partial copies are the paragraphs' job).
-        let links = self.verified_pairs(&doc_items, false, &mut summary);
-        for (keep, members) in self.clusters(docs, &doc_items, &links, false) {
-            let kept_id = docs[doc_items[keep as usize].doc].id.clone();
-            let cluster = clusters.len() as u64;
-            let mut record_members = Vec::new();
-            for m in members {
-                let it = &doc_items[m as usize];
-                let sim = jaccard(&it.shingles, &doc_items[keep as usize].shingles);
-                docs[it.doc].duplicate_of = Some(kept_id.clone());
-                record_members.push(ClusterMember {
-                    id: docs[it.doc].id.clone(),
-                    paragraph: None,
-                    similarity: Some(sim),
-                    containment: None,
-                });
+    /// Stages 2–4 over the whole corpus: numbers the documents (the id check), then finds the
+    /// copies at document and paragraph level. `metas` are the signed shares in input order,
+    /// `bulk` holds their keys and texts, `memory` is the budget in bytes for one band.
+    pub fn settle(
+        &self,
+        metas: &[SignedMeta],
+        bulk: &mut dyn Bulk,
+        memory: u64,
+    ) -> io::Result<Settled> {
+        let mut settled = Settled::number(metas);
+        settled.drop = self.config.action == DedupAction::Drop;
+        let docs = settled.ids.len();
+        let mut d = Decisions {
+            summary: self.empty_summary(),
+            duplicate_of: vec![None; docs],
+            records: vec![Vec::new(); docs],
+            clusters: Vec::new(),
+        };
+        if !self.config.enabled || docs == 0 {
+            settled.decisions = d;
+            return Ok(settled);
+        }
+        let mut ranks = vec![u32::MAX; docs];
+        let mut text_len = vec![0u64; docs];
+        for (p, meta) in metas.iter().enumerate() {
+            for (facts, ord) in meta.docs.iter().zip(&settled.ordinals[p]) {
+                if let Some(o) = ord {
+                    ranks[*o as usize] = facts.rank;
+                    text_len[*o as usize] = facts.text_len;
+                }
             }
-            summary.duplicate_documents += record_members.len();
-            clusters.push(ClusterRecord {
-                cluster,
-                level: "document",
-                kept: ClusterMember {
-                    id: kept_id,
-                    paragraph: None,
-                    similarity: None,
-                    containment: None,
-                },
-                members: record_members,
+        }
+
+        // Document level: whole copies by Jaccard alone (containment at this level would let a
+        // short note swallow a long story; partial copies are the paragraphs' job).
+        let items = Items::gather(metas, Level::Document, &settled.ordinals);
+        let active: Vec<bool> = (0..items.count())
+            .map(|i| items.live[i] && items.ord[i] != u32::MAX)
+            .collect();
+        let found = self.level(
+            &items,
+            Level::Document,
+            &active,
+            &ranks,
+            bulk,
+            memory,
+            &mut d.summary,
+        )?;
+        for (keep, members) in found {
+            let kept = items.ord[keep as usize];
+            let mut record = Vec::with_capacity(members.len());
+            for (m, sim, _) in members {
+                let ord = items.ord[m as usize];
+                d.duplicate_of[ord as usize] = Some(kept);
+                record.push((ord, 0, sim, None));
+            }
+            d.summary.duplicate_documents += record.len();
+            d.clusters.push(CompactCluster {
+                level: Level::Document,
+                kept: (kept, 0),
+                members: record,
             });
         }
+        drop(items);
 
-        // Freed before the paragraph level allocates its own items: a lower peak.
-        std::mem::drop(doc_items);
-
-        // Paragraph level, among documents still standing: their long-enough paragraphs are
-        // signed only now, so that documents already dropped whole (in a syndicated corpus,
-        // most of them) cost no paragraph signatures and hold no memory.
-        let para_items: Vec<Item> = docs
-            .par_iter()
-            .enumerate()
-            .filter(|(_, doc)| !(drop && doc.duplicate_of.is_some()))
-            .map_init(Shingler::new, |shingler, (d, doc)| {
-                doc.paragraphs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| {
-                        p.split_whitespace().count() >= self.config.min_paragraph_words
-                    })
-                    .map(|(i, p)| self.sign(shingler, d, Some(i), p))
-                    .collect::<Vec<Item>>()
+        // Paragraph level, among documents still standing.
+        let mut items = Items::gather(metas, Level::Paragraph, &settled.ordinals);
+        let active: Vec<bool> = (0..items.count())
+            .map(|i| {
+                let ord = items.ord[i];
+                ord != u32::MAX && !(settled.drop && d.duplicate_of[ord as usize].is_some())
             })
-            .flatten_iter()
             .collect();
-        summary.paragraphs_compared = para_items.len();
-        let links = self.verified_pairs(&para_items, true, &mut summary);
-        // Characters of each document that copy a paragraph kept in another document, by that
+        d.summary.paragraphs_compared = active.iter().filter(|&&a| a).count();
+        self.sign_paragraphs(&mut items, &active, bulk)?;
+        let active: Vec<bool> = active
+            .iter()
+            .zip(&items.live)
+            .map(|(a, l)| *a && *l)
+            .collect();
+        let found = self.level(
+            &items,
+            Level::Paragraph,
+            &active,
+            &ranks,
+            bulk,
+            memory,
+            &mut d.summary,
+        )?;
+        // Bytes of each document that copy a paragraph kept in another document, by that
         // document: the evidence for a document-level verdict.
-        let mut copied_from: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs.len()];
-        for (keep, members) in self.clusters(docs, &para_items, &links, true) {
-            let k = &para_items[keep as usize];
-            let (kd, kp) = (k.doc, k.paragraph.unwrap_or(0));
-            let kept_id = docs[kd].id.clone();
-            let cluster = clusters.len() as u64;
-            let mut record_members = Vec::new();
-            for m in members {
-                let it = &para_items[m as usize];
-                let p = it.paragraph.unwrap_or(0);
-                let sim = jaccard(&it.shingles, &k.shingles);
-                let cont = containment(&it.shingles, &k.shingles);
-                let doc = &mut docs[it.doc];
-                doc.duplicates.push(DuplicateRecord {
-                    paragraph: p,
-                    of: DuplicateTarget {
-                        id: kept_id.clone(),
-                        paragraph: kp,
-                    },
+        let mut copied_from: HashMap<u32, Vec<(u32, u64)>> = HashMap::new();
+        for (keep, members) in found {
+            let (kd, kp) = (items.ord[keep as usize], items.paragraph[keep as usize]);
+            let cluster = d.clusters.len() as u64;
+            let mut record = Vec::with_capacity(members.len());
+            for (m, sim, cont) in members {
+                let (md, mp) = (items.ord[m as usize], items.paragraph[m as usize]);
+                d.records[md as usize].push(DupRecord {
+                    paragraph: mp,
+                    of_doc: kd,
+                    of_paragraph: kp,
                     similarity: round(sim),
                     cluster,
-                    text: drop.then(|| doc.paragraphs[p].clone()),
                 });
-                if drop {
-                    doc.dropped_paragraphs.push(p);
+                if md != kd {
+                    copied_from
+                        .entry(md)
+                        .or_default()
+                        .push((kd, u64::from(items.len[m as usize])));
                 }
-                if it.doc != kd {
-                    copied_from[it.doc].push((kd, it.len));
-                }
-                record_members.push(ClusterMember {
-                    id: doc.id.clone(),
-                    paragraph: Some(p),
-                    similarity: Some(round(sim)),
-                    containment: Some(round(cont)),
-                });
+                record.push((md, mp, round(sim), Some(round(cont))));
             }
-            summary.duplicate_paragraphs += record_members.len();
-            clusters.push(ClusterRecord {
-                cluster,
-                level: "paragraph",
-                kept: ClusterMember {
-                    id: kept_id,
-                    paragraph: Some(kp),
-                    similarity: None,
-                    containment: None,
-                },
-                members: record_members,
+            d.summary.duplicate_paragraphs += record.len();
+            d.clusters.push(CompactCluster {
+                level: Level::Paragraph,
+                kept: (kd, kp),
+                members: record,
             });
         }
 
-        // Apply: order each document's records, and judge documents made mostly of copies.
-        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
-        for (d, doc) in docs.iter_mut().enumerate() {
-            doc.duplicates.sort_by_key(|r| r.paragraph);
-            doc.dropped_paragraphs.sort_unstable();
-            let total = doc.text_len();
-            let copied: usize = copied_from[d].iter().map(|&(_, n)| n).sum();
-            if doc.duplicate_of.is_none()
+        // A document made mostly of copies is a copy of the document holding most of them.
+        let mut judged: Vec<(u32, Vec<(u32, u64)>)> = copied_from.into_iter().collect();
+        judged.sort_unstable_by_key(|(d, _)| *d);
+        for (doc, sources) in judged {
+            let total = text_len[doc as usize];
+            let copied: u64 = sources.iter().map(|&(_, n)| n).sum();
+            if d.duplicate_of[doc as usize].is_none()
                 && total > 0
                 && copied as f64 >= self.config.document_share * total as f64
             {
                 // The document that holds most of the kept copies, the earliest on a tie.
-                let mut by_source: Vec<(usize, usize)> = Vec::new();
-                for &(src, n) in &copied_from[d] {
+                let mut by_source: Vec<(u32, u64)> = Vec::new();
+                for (src, n) in sources {
                     match by_source.iter_mut().find(|(s, _)| *s == src) {
                         Some(e) => e.1 += n,
                         None => by_source.push((src, n)),
                     }
                 }
                 by_source.sort_by_key(|&(s, n)| (std::cmp::Reverse(n), s));
-                doc.duplicate_of = by_source.first().map(|&(s, _)| ids[s].clone());
-                summary.duplicate_documents += 1;
+                d.duplicate_of[doc as usize] = by_source.first().map(|&(s, _)| s);
+                d.summary.duplicate_documents += 1;
             }
         }
-        summary.clusters = clusters.len();
+        for r in &mut d.records {
+            r.sort_by_key(|r| r.paragraph);
+        }
+        d.summary.clusters = d.clusters.len();
+        settled.decisions = d;
+        Ok(settled)
+    }
+
+    /// The whole pass over documents in memory (a test, a benchmark, an evaluation): signs,
+    /// settles and applies. The documents are renumbered in order and their ids are taken
+    /// as unique.
+    pub fn run(&self, docs: &mut Vec<Doc>) -> DedupOutcome {
+        let signed = self.sign(docs);
+        let mut bulk = MemoryBulk {
+            parts: vec![signed.bulk],
+            bands: self.bands(),
+        };
+        let settled = self
+            .settle(std::slice::from_ref(&signed.meta), &mut bulk, u64::MAX)
+            .expect("memory bulk cannot fail");
+        let clusters = settled.cluster_records().collect();
+        let summary = settled.decisions.summary.clone();
+        *docs = settled.apply(0, std::mem::take(docs));
         DedupOutcome { summary, clusters }
     }
 }
@@ -532,13 +1167,9 @@ mod tests {
 mod figure_tests {
     use super::*;
 
-    fn item(text: &str) -> Item {
-        Item {
-            doc: 0,
-            paragraph: None,
+    fn item(text: &str) -> Features {
+        Features {
             shingles: Vec::new(),
-            signature: Vec::new(),
-            len: text.len(),
             words: text.split_whitespace().count(),
             figures: figures(text),
         }

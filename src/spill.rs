@@ -1,0 +1,335 @@
+//! The near-duplicate barrier's files in a work folder: what a signed share leaves on disk so
+//! that the corpus-wide steps never hold the corpus in memory.
+//!
+//! Per share `t`, in `sign/`: `t.facts.json` (per document: id, source, priority rank, text
+//! length), `t.items.bin` (the item columns of both levels, little-endian), `t.keys0.bin` (the
+//! document band keys, band-major: band `b` of every item is one contiguous read) and `t.text`
+//! (the documents' texts, read back by byte range when a candidate pair is verified). The
+//! paragraph keys are computed by the finish task after the document level settles and go to
+//! `t.keys1.bin`. Every file is written under a temporary name and renamed.
+//!
+//! Reads are positioned (`pread`), so the verification threads share one handle per file and
+//! the operating system's page cache, not our heap, holds what is hot.
+
+use std::borrow::Cow;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::stages::dedup::{Bulk, DocFacts, ItemTable, Level, Signed, SignedMeta};
+
+fn name(dir: &Path, task: usize, suffix: &str) -> PathBuf {
+    dir.join(format!("{task:05}.{suffix}"))
+}
+
+fn annotate(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Writes `fill`'s bytes to `path` under a temporary name, then renames.
+fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(annotate(&tmp))?);
+    fill(&mut w).map_err(annotate(&tmp))?;
+    w.flush().map_err(annotate(&tmp))?;
+    drop(w);
+    fs::rename(&tmp, path).map_err(annotate(path))
+}
+
+fn put_u64s(w: &mut dyn Write, values: &[u64]) -> io::Result<()> {
+    w.write_all(&(values.len() as u64).to_le_bytes())?;
+    for chunk in values.chunks(8192) {
+        let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+        w.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+fn put_u32s(w: &mut dyn Write, values: &[u32]) -> io::Result<()> {
+    w.write_all(&(values.len() as u64).to_le_bytes())?;
+    for chunk in values.chunks(8192) {
+        let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+        w.write_all(&bytes)?;
+    }
+    Ok(())
+}
+
+fn get_len(r: &mut dyn Read) -> io::Result<usize> {
+    let mut b = [0u8; 8];
+    r.read_exact(&mut b)?;
+    usize::try_from(u64::from_le_bytes(b))
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "column too long"))
+}
+
+fn get_bytes(r: &mut dyn Read, width: usize) -> io::Result<Vec<u8>> {
+    let n = get_len(r)?;
+    let mut bytes = Vec::new();
+    // `take` bounds the allocation by what the file really holds.
+    r.take((n * width) as u64).read_to_end(&mut bytes)?;
+    if bytes.len() != n * width {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "column cut short",
+        ));
+    }
+    Ok(bytes)
+}
+
+fn get_u64s(r: &mut dyn Read) -> io::Result<Vec<u64>> {
+    Ok(get_bytes(r, 8)?
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect())
+}
+
+fn get_u32s(r: &mut dyn Read) -> io::Result<Vec<u32>> {
+    Ok(get_bytes(r, 4)?
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect())
+}
+
+fn put_table(w: &mut dyn Write, t: &ItemTable) -> io::Result<()> {
+    put_u32s(w, &t.doc)?;
+    put_u32s(w, &t.paragraph)?;
+    put_u64s(w, &t.start)?;
+    put_u32s(w, &t.len)?;
+    put_u64s(w, &t.whole)?;
+    let live: Vec<u32> = t.live.iter().map(|&l| u32::from(l)).collect();
+    put_u32s(w, &live)
+}
+
+fn get_table(r: &mut dyn Read) -> io::Result<ItemTable> {
+    let t = ItemTable {
+        doc: get_u32s(r)?,
+        paragraph: get_u32s(r)?,
+        start: get_u64s(r)?,
+        len: get_u32s(r)?,
+        whole: get_u64s(r)?,
+        live: get_u32s(r)?.into_iter().map(|l| l != 0).collect(),
+    };
+    let n = t.doc.len();
+    if [
+        t.paragraph.len(),
+        t.start.len(),
+        t.len.len(),
+        t.whole.len(),
+        t.live.len(),
+    ]
+    .iter()
+    .any(|&m| m != n)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "item columns of different lengths",
+        ));
+    }
+    Ok(t)
+}
+
+/// Writes signed share `task` into `dir`; the facts file last, so its presence means the
+/// others are complete.
+pub fn write_signed(dir: &Path, task: usize, signed: &Signed) -> io::Result<()> {
+    fs::create_dir_all(dir).map_err(annotate(dir))?;
+    write_file(&name(dir, task, "text"), |w| {
+        w.write_all(signed.bulk.text.as_bytes())
+    })?;
+    write_file(&name(dir, task, "keys0.bin"), |w| {
+        put_u64s(w, &signed.bulk.keys[0])
+    })?;
+    write_file(&name(dir, task, "items.bin"), |w| {
+        put_table(w, &signed.meta.levels[0])?;
+        put_table(w, &signed.meta.levels[1])
+    })?;
+    write_file(&name(dir, task, "facts.json"), |w| {
+        serde_json::to_writer(w, &signed.meta.docs).map_err(io::Error::from)
+    })
+}
+
+/// Reads the facts and item columns of signed share `task`.
+pub fn read_meta(dir: &Path, task: usize) -> io::Result<SignedMeta> {
+    let facts_path = name(dir, task, "facts.json");
+    let bytes = fs::read(&facts_path).map_err(annotate(&facts_path))?;
+    let docs: Vec<DocFacts> = serde_json::from_slice(&bytes)
+        .map_err(|e| annotate(&facts_path)(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    let items_path = name(dir, task, "items.bin");
+    let mut r = BufReader::new(File::open(&items_path).map_err(annotate(&items_path))?);
+    let levels = [
+        get_table(&mut r).map_err(annotate(&items_path))?,
+        get_table(&mut r).map_err(annotate(&items_path))?,
+    ];
+    Ok(SignedMeta { docs, levels })
+}
+
+/// The signed shares of a work folder, read in place.
+#[derive(Debug)]
+pub struct DiskBulk {
+    sign: PathBuf,
+    scratch: PathBuf,
+    bands: usize,
+    /// Per share: the text file, the key files of both levels (the paragraph one once
+    /// stored), and the item counts of both levels.
+    parts: Vec<(File, [Option<File>; 2], [usize; 2])>,
+}
+
+impl DiskBulk {
+    /// Opens the signed shares `0..tasks` of `sign`; paragraph keys computed later go to
+    /// `scratch`.
+    pub fn open(
+        sign: &Path,
+        scratch: &Path,
+        metas: &[SignedMeta],
+        bands: usize,
+    ) -> io::Result<DiskBulk> {
+        fs::create_dir_all(scratch).map_err(annotate(scratch))?;
+        let mut parts = Vec::with_capacity(metas.len());
+        for (t, meta) in metas.iter().enumerate() {
+            let text = name(sign, t, "text");
+            let keys = name(sign, t, "keys0.bin");
+            parts.push((
+                File::open(&text).map_err(annotate(&text))?,
+                [Some(File::open(&keys).map_err(annotate(&keys))?), None],
+                [meta.levels[0].doc.len(), meta.levels[1].doc.len()],
+            ));
+        }
+        Ok(DiskBulk {
+            sign: sign.to_path_buf(),
+            scratch: scratch.to_path_buf(),
+            bands,
+            parts,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Bulk for DiskBulk {
+    fn keys(&self, part: usize, level: Level, band: usize, out: &mut Vec<u64>) -> io::Result<()> {
+        let (_, files, counts) = &self.parts[part];
+        let n = counts[level as usize];
+        let file = files[level as usize].as_ref().ok_or_else(|| {
+            io::Error::other(format!("share {part}: paragraph keys read before stored"))
+        })?;
+        let mut bytes = vec![0u8; n * 8];
+        // 8 bytes of column length first, then band-major keys.
+        read_at(file, &mut bytes, 8 + (band * n * 8) as u64).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{}: keys of share {part}: {e}", self.sign.display()),
+            )
+        })?;
+        out.extend(
+            bytes
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+        );
+        Ok(())
+    }
+
+    fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>> {
+        let mut bytes = vec![0u8; len as usize];
+        read_at(&self.parts[part].0, &mut bytes, start).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("{}: text of share {part}: {e}", self.sign.display()),
+            )
+        })?;
+        String::from_utf8(bytes)
+            .map(Cow::Owned)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()> {
+        let path = name(&self.scratch, part, &format!("keys{}.bin", level as usize));
+        write_file(&path, |w| put_u64s(w, &keys))?;
+        let n = keys.len().checked_div(self.bands).unwrap_or(0);
+        let entry = &mut self.parts[part];
+        entry.2[level as usize] = n;
+        entry.1[level as usize] = Some(File::open(&path).map_err(annotate(&path))?);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DedupConfig;
+    use crate::doc::Doc;
+    use crate::stages::dedup::{DedupStage, MemoryBulk};
+
+    #[test]
+    fn a_signed_share_reads_back_as_written() {
+        let stage = DedupStage::build(&DedupConfig::default());
+        let docs: Vec<Doc> = (0..5)
+            .map(|i| Doc {
+                id: format!("d{i}"),
+                paragraphs: vec![
+                    format!("The council met on day {i} and voted on the new budget for schools."),
+                    "Short one.".into(),
+                ],
+                ..Doc::default()
+            })
+            .collect();
+        let signed = stage.sign(&docs);
+        let dir = tempfile::tempdir().unwrap();
+        write_signed(dir.path(), 3, &signed).unwrap();
+        let meta = read_meta(dir.path(), 3).unwrap();
+        assert_eq!(meta.levels[0].whole, signed.meta.levels[0].whole);
+        assert_eq!(meta.levels[1].start, signed.meta.levels[1].start);
+        assert_eq!(meta.docs.len(), 5);
+
+        // Shares 0..3 absent: open share 3 alone by writing it as share 0 too.
+        write_signed(dir.path(), 0, &signed).unwrap();
+        let disk = DiskBulk::open(
+            dir.path(),
+            &dir.path().join("scratch"),
+            std::slice::from_ref(&meta),
+            stage.bands(),
+        )
+        .unwrap();
+        let memory = MemoryBulk {
+            parts: vec![signed.bulk.clone()],
+            bands: stage.bands(),
+        };
+        for band in [0, stage.bands() - 1] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            disk.keys(0, Level::Document, band, &mut a).unwrap();
+            memory.keys(0, Level::Document, band, &mut b).unwrap();
+            assert_eq!(a, b);
+        }
+        let t = &meta.levels[1];
+        assert_eq!(
+            disk.text(0, t.start[2], t.len[2]).unwrap(),
+            memory.text(0, t.start[2], t.len[2]).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_damaged_column_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let stage = DedupStage::build(&DedupConfig::default());
+        let signed = stage.sign(&[Doc::default()]);
+        write_signed(dir.path(), 0, &signed).unwrap();
+        let items = name(dir.path(), 0, "items.bin");
+        let bytes = fs::read(&items).unwrap();
+        fs::write(&items, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(read_meta(dir.path(), 0).is_err());
+    }
+}
