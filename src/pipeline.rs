@@ -340,10 +340,9 @@ pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput 
     };
     let settled = stages
         .dedup
-        .settle(&metas, &mut bulk, u64::MAX)
+        .settle(metas, &mut bulk, u64::MAX)
         .expect("signatures held in memory cannot fail to read");
     drop(bulk);
-    drop(metas);
     let mut totals = Totals::default();
     let mut tally = Tally::default();
     let mut docs = Vec::new();

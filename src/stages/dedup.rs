@@ -431,10 +431,11 @@ struct Items {
 }
 
 impl Items {
-    fn gather(metas: &[SignedMeta], level: Level, ordinals: &[Vec<Option<u32>>]) -> Items {
+    /// Moves the columns of `level` out of every share's tables into one.
+    fn gather(tables: &mut [[ItemTable; 2]], level: Level, ordinals: &[Vec<Option<u32>>]) -> Items {
         let mut it = Items::default();
-        for (p, meta) in metas.iter().enumerate() {
-            let t = &meta.levels[level as usize];
+        for (p, levels) in tables.iter_mut().enumerate() {
+            let t = std::mem::take(&mut levels[level as usize]);
             it.base.push(it.part.len());
             it.part.extend(std::iter::repeat_n(p as u32, t.count()));
             it.start.extend_from_slice(&t.start);
@@ -916,11 +917,11 @@ impl DedupStage {
     /// `bulk` holds their keys and texts, `memory` is the budget in bytes for one band.
     pub fn settle(
         &self,
-        metas: &[SignedMeta],
+        mut metas: Vec<SignedMeta>,
         bulk: &mut dyn Bulk,
         memory: u64,
     ) -> io::Result<Settled> {
-        let mut settled = Settled::number(metas);
+        let mut settled = Settled::number(&metas);
         settled.drop = self.config.action == DedupAction::Drop;
         let docs = settled.ids.len();
         let mut d = Decisions {
@@ -943,10 +944,20 @@ impl DedupStage {
                 }
             }
         }
+        // From here on only the item columns are needed: the facts (ids, sources) go, and each
+        // column moves into the corpus-wide one rather than being copied.
+        let mut tables: Vec<[ItemTable; 2]> = metas
+            .iter_mut()
+            .map(|m| {
+                m.docs = Vec::new();
+                std::mem::take(&mut m.levels)
+            })
+            .collect();
+        drop(metas);
 
         // Document level: whole copies by Jaccard alone (containment at this level would let a
         // short note swallow a long story; partial copies are the paragraphs' job).
-        let items = Items::gather(metas, Level::Document, &settled.ordinals);
+        let items = Items::gather(&mut tables, Level::Document, &settled.ordinals);
         let active: Vec<bool> = (0..items.count())
             .map(|i| items.live[i] && items.ord[i] != u32::MAX)
             .collect();
@@ -977,7 +988,8 @@ impl DedupStage {
         drop(items);
 
         // Paragraph level, among documents still standing.
-        let mut items = Items::gather(metas, Level::Paragraph, &settled.ordinals);
+        let mut items = Items::gather(&mut tables, Level::Paragraph, &settled.ordinals);
+        drop(tables);
         let active: Vec<bool> = (0..items.count())
             .map(|i| {
                 let ord = items.ord[i];
@@ -1073,7 +1085,7 @@ impl DedupStage {
             bands: self.bands(),
         };
         let settled = self
-            .settle(std::slice::from_ref(&signed.meta), &mut bulk, u64::MAX)
+            .settle(vec![signed.meta], &mut bulk, u64::MAX)
             .expect("memory bulk cannot fail");
         let clusters = settled.cluster_records().collect();
         let summary = settled.decisions.summary.clone();
