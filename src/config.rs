@@ -111,6 +111,7 @@ impl Blank for OutputConfig {
             dir: PathBuf::new(),
             shard_bytes: 0,
             shard_compression: ShardCompression::None,
+            index: false,
         }
     }
 }
@@ -231,6 +232,8 @@ pub struct OutputConfig {
     pub shard_bytes: u64,
     /// Compression of the shards.
     pub shard_compression: ShardCompression,
+    /// Keep an index of the kept text in `index/`, for later `copydesk run --against` runs.
+    pub index: bool,
 }
 
 /// `[run]`: how a run uses the machine.

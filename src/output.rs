@@ -152,10 +152,12 @@ pub struct RunOutput {
     pub dedup_action: DedupAction,
     /// How aliases were handled.
     pub alias_mode: AliasMode,
+    /// A finished index folder to move into the output as `index/` (`[output] index`).
+    pub index: Option<PathBuf>,
 }
 
 /// Why a document is dropped whole, if it is.
-fn drop_reason(doc: &Doc, action: DedupAction) -> Option<&'static str> {
+pub(crate) fn drop_reason(doc: &Doc, action: DedupAction) -> Option<&'static str> {
     let kept = doc.paragraphs.len() - doc.dropped_paragraphs.len();
     if doc.duplicate_of.is_some() && action == DedupAction::Drop {
         Some("duplicate")
@@ -361,6 +363,7 @@ fn render(doc: &Doc, action: DedupAction, mode: AliasMode) -> (bool, Vec<u8>) {
 /// complete output of an earlier run, if any, stays as it was.
 pub fn write(dir: &Path, run: &mut RunOutput, output: &OutputConfig) -> io::Result<()> {
     let mut w = Writer::create(dir, output, run.dedup_action, run.alias_mode)?;
+    w.index = run.index.take();
     w.documents(&run.docs)?;
     let clusters = std::mem::take(&mut run.clusters);
     w.finish(&run.rejected, clusters.into_iter(), &mut run.report)
@@ -387,6 +390,8 @@ pub struct Writer {
     dropped: Option<Staged>,
     kept: usize,
     dropped_count: usize,
+    /// A finished index folder, renamed to `index/` with the other files.
+    pub index: Option<PathBuf>,
 }
 
 impl Writer {
@@ -411,6 +416,7 @@ impl Writer {
             dropped: None,
             kept: 0,
             dropped_count: 0,
+            index: None,
         };
         let dropped = w.stage("dropped.jsonl", ShardCompression::None)?;
         w.dropped = Some(dropped);
@@ -587,6 +593,15 @@ impl Writer {
                 fs::remove_file(entry.path()).map_err(|e| on_file(&name, e))?;
             }
         }
+        // An index of an earlier run describes that run's documents, not these: replaced, or
+        // removed when this run writes none.
+        let index = dir.join("index");
+        if index.exists() {
+            fs::remove_dir_all(&index).map_err(|e| on_file("index", e))?;
+        }
+        if let Some(tmp) = self.index.take() {
+            fs::rename(&tmp, &index).map_err(|e| on_file("index", e))?;
+        }
         for (tmp, dest) in staged {
             fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
         }
@@ -599,6 +614,9 @@ impl Drop for Writer {
     fn drop(&mut self) {
         for tmp in &self.temps {
             let _ = fs::remove_file(tmp);
+        }
+        if let Some(index) = &self.index {
+            let _ = fs::remove_dir_all(index);
         }
     }
 }

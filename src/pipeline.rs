@@ -9,7 +9,7 @@
 //! output is byte-identical for any thread count.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
@@ -19,10 +19,11 @@ use crate::config::{Config, EntityConfig};
 use crate::doc::Doc;
 use crate::input::{self, InputSpec, Rejection, Skipped};
 use crate::output::{Report, RunOutput, StageTiming};
+use crate::spill::{self, IndexMeta};
 use crate::stages::aliases::AliasStage;
 use crate::stages::boilerplate::BoilerplateStage;
 use crate::stages::decode::DecodeStage;
-use crate::stages::dedup::{DedupStage, MemoryBulk};
+use crate::stages::dedup::{DedupStage, MemoryBulk, Signed};
 use crate::stages::line_stats::LineStats;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,9 @@ pub enum PipelineError {
         /// Why.
         message: String,
     },
+    /// The index of `--against` (or the one being written) could not be read or written.
+    #[error("{0}")]
+    Index(#[from] std::io::Error),
 }
 
 /// Everything a run needs besides the configuration.
@@ -48,6 +52,11 @@ pub struct RunOptions {
     pub extra_entities: Vec<EntityConfig>,
     /// A progress bar to advance per document (hidden when `None`).
     pub progress: Option<ProgressBar>,
+    /// An earlier output folder with an index: its kept documents and paragraphs are compared
+    /// with, and win over, this run's (`copydesk run --against`).
+    pub against: Option<PathBuf>,
+    /// The output folder, when `[output] index` asks for an index in it.
+    pub index_in: Option<PathBuf>,
 }
 
 /// Wall-clock time per stage, for the report.
@@ -326,13 +335,17 @@ impl Totals {
 /// The corpus-wide end, in memory: signs the parts, checks ids and numbers the documents, runs
 /// the near-duplicate barrier and sums up the report. The out-of-core finish
 /// (`staged`) runs the same steps with the parts and their signatures on disk.
-pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput {
-    let (metas, bulks): (Vec<_>, Vec<_>) = parts
+pub fn finish(
+    stages: &Stages,
+    parts: Vec<Part>,
+    against: &[Signed],
+    mut timer: Timer,
+) -> RunOutput {
+    let (metas, bulks): (Vec<_>, Vec<_>) = against
         .iter()
-        .map(|p| {
-            let s = stages.dedup.sign(&p.docs);
-            (s.meta, s.bulk)
-        })
+        .cloned()
+        .chain(parts.iter().map(|p| stages.dedup.sign(&p.docs)))
+        .map(|s| (s.meta, s.bulk))
         .unzip();
     let mut bulk = MemoryBulk {
         parts: bulks,
@@ -340,7 +353,7 @@ pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput 
     };
     let settled = stages
         .dedup
-        .settle(metas, &mut bulk, u64::MAX)
+        .settle(metas, against.len(), &mut bulk, u64::MAX)
         .expect("signatures held in memory cannot fail to read");
     drop(bulk);
     let mut totals = Totals::default();
@@ -367,7 +380,109 @@ pub fn finish(stages: &Stages, parts: Vec<Part>, mut timer: Timer) -> RunOutput 
         report,
         dedup_action: stages.dedup_action,
         alias_mode: stages.alias_mode,
+        index: None,
     }
+}
+
+/// The index of an earlier output (`--against`), checked against this configuration.
+pub fn open_index(config: &Config, out: &Path) -> std::io::Result<IndexMeta> {
+    let meta = spill::read_index(out)?;
+    if meta.dedup != dedup_fingerprint(config) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{}: the index was signed with another [dedup] configuration; its signatures \
+                 cannot be compared with this run's",
+                out.join("index").display()
+            ),
+        ));
+    }
+    Ok(meta)
+}
+
+/// What decides whether two indexes' signatures compare: the `[dedup]` table.
+pub fn dedup_fingerprint(config: &Config) -> String {
+    let text = toml::to_string(&config.dedup).unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
+
+/// An output's index being written (`[output] index`): the earlier index's shares carried
+/// over, then one share per batch of this run's kept documents, each with only its kept
+/// paragraphs and signed completely.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    dir: PathBuf,
+    shares: usize,
+    dedup: String,
+}
+
+impl IndexBuilder {
+    /// Starts `out/.index.tmp`, carrying the shares of `against` first.
+    pub fn start(
+        config: &Config,
+        out: &Path,
+        against: Option<(&Path, &IndexMeta)>,
+    ) -> std::io::Result<IndexBuilder> {
+        let dir = out.join(".index.tmp");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let mut shares = 0;
+        if let Some((prev, meta)) = against {
+            spill::carry_index(&prev.join("index"), &dir, meta.shares)?;
+            shares = meta.shares;
+        }
+        Ok(IndexBuilder {
+            dir,
+            shares,
+            dedup: dedup_fingerprint(config),
+        })
+    }
+
+    /// Adds the documents of `docs` that are written to documents.jsonl.
+    pub fn add(&mut self, stages: &Stages, docs: &[Doc]) -> std::io::Result<()> {
+        let kept: Vec<Doc> = docs
+            .iter()
+            .filter(|d| crate::output::drop_reason(d, stages.dedup_action).is_none())
+            .map(|d| Doc {
+                id: d.id.clone(),
+                source: d.source.clone(),
+                site: d.site.clone(),
+                paragraphs: d
+                    .paragraphs
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| d.dropped_paragraphs.binary_search(i).is_err())
+                    .map(|(_, p)| p.clone())
+                    .collect(),
+                ..Doc::default()
+            })
+            .collect();
+        let signed = stages.dedup.sign_complete(&kept);
+        spill::write_signed(&self.dir, self.shares, &signed, true)?;
+        self.shares += 1;
+        Ok(())
+    }
+
+    /// Writes `index.json`; the folder is ready for the writer to rename into place.
+    pub fn finish(self) -> std::io::Result<PathBuf> {
+        spill::write_index_meta(
+            &self.dir,
+            &IndexMeta {
+                shares: self.shares,
+                dedup: self.dedup,
+            },
+        )?;
+        Ok(self.dir)
+    }
+}
+
+/// Reads the shares of an earlier run's index into memory.
+pub fn load_index(out: &Path, meta: &IndexMeta) -> std::io::Result<Vec<Signed>> {
+    (0..meta.shares)
+        .map(|t| spill::read_signed(&out.join("index"), t))
+        .collect()
 }
 
 /// Runs the whole pipeline in memory and returns what the writer needs. A staged run
@@ -408,7 +523,21 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
     let stats = line_stats(&stages, &part.docs);
     timer.lap("line_stats");
     clean(&stages, &mut part.docs, &stats, &mut timer, &tick);
-    Ok(finish(&stages, vec![part], timer))
+    let (against, against_meta) = match &options.against {
+        Some(prev) => {
+            let meta = open_index(config, prev)?;
+            (load_index(prev, &meta)?, Some((prev.as_path(), meta)))
+        }
+        None => (Vec::new(), None),
+    };
+    let mut out = finish(&stages, vec![part], &against, timer);
+    if let Some(dir) = &options.index_in {
+        let mut index =
+            IndexBuilder::start(config, dir, against_meta.as_ref().map(|(p, m)| (*p, m)))?;
+        index.add(&stages, &out.docs)?;
+        out.index = Some(index.finish()?);
+    }
+    Ok(out)
 }
 
 /// The output folder a run writes to: the command line's, else `[output] dir`.

@@ -128,8 +128,14 @@ fn get_table(r: &mut dyn Read) -> io::Result<ItemTable> {
 }
 
 /// Writes signed share `task` into `dir`; the facts file last, so its presence means the
-/// others are complete.
-pub fn write_signed(dir: &Path, task: usize, signed: &Signed) -> io::Result<()> {
+/// others are complete. The paragraph keys are written when `paragraph_keys` (an index share,
+/// signed completely), else the finish task computes them.
+pub fn write_signed(
+    dir: &Path,
+    task: usize,
+    signed: &Signed,
+    paragraph_keys: bool,
+) -> io::Result<()> {
     fs::create_dir_all(dir).map_err(annotate(dir))?;
     write_file(&name(dir, task, "text"), |w| {
         w.write_all(signed.bulk.text.as_bytes())
@@ -137,6 +143,11 @@ pub fn write_signed(dir: &Path, task: usize, signed: &Signed) -> io::Result<()> 
     write_file(&name(dir, task, "keys0.bin"), |w| {
         put_u64s(w, &signed.bulk.keys[0])
     })?;
+    if paragraph_keys {
+        write_file(&name(dir, task, "keys1.bin"), |w| {
+            put_u64s(w, &signed.bulk.keys[1])
+        })?;
+    }
     write_file(&name(dir, task, "items.bin"), |w| {
         put_table(w, &signed.meta.levels[0])?;
         put_table(w, &signed.meta.levels[1])
@@ -144,6 +155,78 @@ pub fn write_signed(dir: &Path, task: usize, signed: &Signed) -> io::Result<()> 
     write_file(&name(dir, task, "facts.json"), |w| {
         serde_json::to_writer(w, &signed.meta.docs).map_err(io::Error::from)
     })
+}
+
+/// Reads a whole signed share back into memory (an index share for an in-memory run).
+pub fn read_signed(dir: &Path, task: usize) -> io::Result<Signed> {
+    let meta = read_meta(dir, task)?;
+    let text_path = name(dir, task, "text");
+    let text = String::from_utf8(fs::read(&text_path).map_err(annotate(&text_path))?)
+        .map_err(|e| annotate(&text_path)(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    let mut keys: [Vec<u64>; 2] = Default::default();
+    for (level, k) in keys.iter_mut().enumerate() {
+        let path = name(dir, task, &format!("keys{level}.bin"));
+        let mut r = BufReader::new(File::open(&path).map_err(annotate(&path))?);
+        *k = get_u64s(&mut r).map_err(annotate(&path))?;
+    }
+    Ok(Signed {
+        meta,
+        bulk: crate::stages::dedup::SignedBulk {
+            keys,
+            text,
+            done: [true, true],
+        },
+    })
+}
+
+/// The index an output folder keeps for later `--against` runs (`[output] index`): its signed
+/// shares of kept text, all keys included, and what they were signed with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexMeta {
+    /// Shares `00000` to `shares - 1`.
+    pub shares: usize,
+    /// Fingerprint of the `[dedup]` table the keys were computed with; another one would
+    /// compare signatures that do not match.
+    pub dedup: String,
+}
+
+/// Reads the index of output folder `out`.
+pub fn read_index(out: &Path) -> io::Result<IndexMeta> {
+    let path = out.join("index").join("index.json");
+    let bytes = fs::read(&path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "{}: {e} (was it written with `[output] index = true`?)",
+                path.display()
+            ),
+        )
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| annotate(&path)(io::Error::new(io::ErrorKind::InvalidData, e)))
+}
+
+/// Writes `index.json` into the index folder being built.
+pub fn write_index_meta(dir: &Path, meta: &IndexMeta) -> io::Result<()> {
+    write_file(&dir.join("index.json"), |w| {
+        serde_json::to_writer(w, meta).map_err(io::Error::from)
+    })
+}
+
+/// Copies (hard-links where it can) the shares of an earlier index into the one being built,
+/// as its first shares.
+pub fn carry_index(from: &Path, to: &Path, shares: usize) -> io::Result<()> {
+    fs::create_dir_all(to).map_err(annotate(to))?;
+    for t in 0..shares {
+        for suffix in ["text", "keys0.bin", "keys1.bin", "items.bin", "facts.json"] {
+            let (a, b) = (name(from, t, suffix), name(to, t, suffix));
+            let _ = fs::remove_file(&b);
+            if fs::hard_link(&a, &b).is_err() {
+                fs::copy(&a, &b).map_err(annotate(&a))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the facts and item columns of signed share `task`.
@@ -173,27 +256,31 @@ pub struct DiskBulk {
 }
 
 impl DiskBulk {
-    /// Opens the signed shares `0..tasks` of `sign`; paragraph keys computed later go to
-    /// `scratch`.
+    /// Opens the signed shares at `shares` (folder and share number each); paragraph keys
+    /// computed later go to `scratch`.
     pub fn open(
-        sign: &Path,
+        shares: &[(PathBuf, usize)],
         scratch: &Path,
         metas: &[SignedMeta],
         bands: usize,
     ) -> io::Result<DiskBulk> {
         fs::create_dir_all(scratch).map_err(annotate(scratch))?;
         let mut parts = Vec::with_capacity(metas.len());
-        for (t, meta) in metas.iter().enumerate() {
-            let text = name(sign, t, "text");
-            let keys = name(sign, t, "keys0.bin");
+        for ((dir, t), meta) in shares.iter().zip(metas) {
+            let text = name(dir, *t, "text");
+            let keys = name(dir, *t, "keys0.bin");
+            let para = name(dir, *t, "keys1.bin");
             parts.push((
                 File::open(&text).map_err(annotate(&text))?,
-                [Some(File::open(&keys).map_err(annotate(&keys))?), None],
+                [
+                    Some(File::open(&keys).map_err(annotate(&keys))?),
+                    File::open(&para).ok(),
+                ],
                 [meta.levels[0].doc.len(), meta.levels[1].doc.len()],
             ));
         }
         Ok(DiskBulk {
-            sign: sign.to_path_buf(),
+            sign: scratch.to_path_buf(),
             scratch: scratch.to_path_buf(),
             bands,
             parts,
@@ -256,6 +343,10 @@ impl Bulk for DiskBulk {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 
+    fn has_keys(&self, part: usize, level: Level) -> bool {
+        self.parts[part].1[level as usize].is_some()
+    }
+
     fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()> {
         let path = name(&self.scratch, part, &format!("keys{}.bin", level as usize));
         write_file(&path, |w| put_u64s(w, &keys))?;
@@ -289,16 +380,16 @@ mod tests {
             .collect();
         let signed = stage.sign(&docs);
         let dir = tempfile::tempdir().unwrap();
-        write_signed(dir.path(), 3, &signed).unwrap();
+        write_signed(dir.path(), 3, &signed, false).unwrap();
         let meta = read_meta(dir.path(), 3).unwrap();
         assert_eq!(meta.levels[0].whole, signed.meta.levels[0].whole);
         assert_eq!(meta.levels[1].start, signed.meta.levels[1].start);
         assert_eq!(meta.docs.len(), 5);
 
         // Shares 0..3 absent: open share 3 alone by writing it as share 0 too.
-        write_signed(dir.path(), 0, &signed).unwrap();
+        write_signed(dir.path(), 0, &signed, false).unwrap();
         let disk = DiskBulk::open(
-            dir.path(),
+            &[(dir.path().to_path_buf(), 0)],
             &dir.path().join("scratch"),
             std::slice::from_ref(&meta),
             stage.bands(),
@@ -326,7 +417,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let stage = DedupStage::build(&DedupConfig::default());
         let signed = stage.sign(&[Doc::default()]);
-        write_signed(dir.path(), 0, &signed).unwrap();
+        write_signed(dir.path(), 0, &signed, false).unwrap();
         let items = name(dir.path(), 0, "items.bin");
         let bytes = fs::read(&items).unwrap();
         fs::write(&items, &bytes[..bytes.len() - 3]).unwrap();

@@ -43,6 +43,9 @@ pub struct Plan {
     pub tasks: usize,
     /// The output folder the finish task writes.
     pub output: PathBuf,
+    /// An earlier output folder whose index this run is deduplicated against.
+    #[serde(default)]
+    pub against: Option<PathBuf>,
 }
 
 /// The stages that run as tasks.
@@ -247,7 +250,7 @@ fn run_task_timed(
             pipeline::clean(&stages, &mut part.docs, &stats, &mut timer, &no_tick);
             let signed = stages.dedup.sign(&part.docs);
             let sign_dir = work.join("sign");
-            spill::write_signed(&sign_dir, task, &signed).map_err(io_err(&sign_dir))?;
+            spill::write_signed(&sign_dir, task, &signed, false).map_err(io_err(&sign_dir))?;
             drop(signed);
             write_part(&marker(work, stage, task), &part)?;
         }
@@ -293,15 +296,30 @@ fn finish(
 ) -> Result<Report, StagedError> {
     let sign_dir = work.join("sign");
     let scratch = work.join("finish");
-    let metas = (0..n)
-        .map(|t| spill::read_meta(&sign_dir, t))
+    // An earlier run's index comes first: its shares are compared, and kept, before ours.
+    let against = match &plan.against {
+        Some(prev) => Some((
+            prev.as_path(),
+            pipeline::open_index(config, prev).map_err(io_err(prev))?,
+        )),
+        None => None,
+    };
+    let previous = against.as_ref().map_or(0, |(_, m)| m.shares);
+    let mut shares: Vec<(PathBuf, usize)> = Vec::new();
+    if let Some((prev, _)) = &against {
+        shares.extend((0..previous).map(|t| (prev.join("index"), t)));
+    }
+    shares.extend((0..n).map(|t| (sign_dir.clone(), t)));
+    let metas = shares
+        .iter()
+        .map(|(dir, t)| spill::read_meta(dir, *t))
         .collect::<io::Result<Vec<_>>>()
         .map_err(io_err(&sign_dir))?;
-    let mut bulk = spill::DiskBulk::open(&sign_dir, &scratch, &metas, stages.dedup.bands())
+    let mut bulk = spill::DiskBulk::open(&shares, &scratch, &metas, stages.dedup.bands())
         .map_err(io_err(&sign_dir))?;
     let settled = stages
         .dedup
-        .settle(metas, &mut bulk, config.run.budget())
+        .settle(metas, previous, &mut bulk, config.run.budget())
         .map_err(io_err(&sign_dir))?;
     drop(bulk);
     timer.lap("dedup");
@@ -313,6 +331,18 @@ fn finish(
         stages.alias_mode,
     )
     .map_err(io_err(&plan.output))?;
+    let mut index = if config.output.index {
+        Some(
+            pipeline::IndexBuilder::start(
+                config,
+                &plan.output,
+                against.as_ref().map(|(p, m)| (*p, m)),
+            )
+            .map_err(io_err(&plan.output))?,
+        )
+    } else {
+        None
+    };
     let mut totals = Totals::default();
     let mut tally = Tally::default();
     for t in 0..n {
@@ -321,6 +351,12 @@ fn finish(
         let docs = settled.apply(t, part.docs);
         tally.add(&docs);
         writer.documents(&docs).map_err(io_err(&plan.output))?;
+        if let Some(index) = &mut index {
+            index.add(stages, &docs).map_err(io_err(&plan.output))?;
+        }
+    }
+    if let Some(index) = index {
+        writer.index = Some(index.finish().map_err(io_err(&plan.output))?);
     }
     timer.lap("write");
     let summary = settled.decisions.summary.clone();
@@ -365,6 +401,7 @@ pub fn run_local(
                 && old.inputs == plan.inputs
                 && old.tasks == plan.tasks
                 && old.output == plan.output
+                && old.against == plan.against
         });
         if resume && !same {
             return Err(StagedError::NotReady(format!(

@@ -44,6 +44,10 @@ pub struct Args {
     /// redone, and the output is the same bytes an uninterrupted run writes.
     #[arg(long)]
     resume: bool,
+    /// Deduplicate against an earlier output folder written with `[output] index = true`: its
+    /// kept documents and paragraphs are compared with this batch's and always win.
+    #[arg(long, value_name = "PREVIOUS_OUTDIR")]
+    against: Option<PathBuf>,
     /// Cut the input into this many shares whatever its size (out-of-core path; for tests and
     /// tuning).
     #[arg(long, hide = true)]
@@ -179,18 +183,27 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         bar
     });
+    let dir = pipeline::output_dir(&config, args.output.clone());
     let options = RunOptions {
         inputs,
         extra_entities,
         progress: progress.clone(),
+        against: args.against.clone(),
+        index_in: config.output.index.then(|| dir.clone()),
     };
-    let mut result = pipeline::run(&config, options)?;
+    let mut result = match pipeline::run(&config, options) {
+        Ok(r) => r,
+        Err(e @ pipeline::PipelineError::Index(_)) => {
+            eprintln!("copydesk: error: {e}");
+            return Ok(EXIT_IO);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
     result.report.version = env!("CARGO_PKG_VERSION").to_string();
     result.report.config_hash = config.fingerprint();
-    let dir = pipeline::output_dir(&config, args.output);
     if let Err(e) = output::write(&dir, &mut result, &config.output) {
         eprintln!("copydesk: error: cannot write {}: {e}", dir.display());
         return Ok(EXIT_IO);
@@ -229,6 +242,7 @@ fn out_of_core(
         inputs,
         tasks: o.tasks,
         output: o.dir.clone(),
+        against: args.against.clone(),
     };
     if !args.quiet {
         eprintln!(

@@ -45,6 +45,9 @@ pub struct PlanArgs {
     /// Output folder [default: [output] dir of the configuration].
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Deduplicate against an earlier output folder written with `[output] index = true`.
+    #[arg(long, value_name = "PREVIOUS_OUTDIR")]
+    pub against: Option<PathBuf>,
 }
 
 /// Arguments of a task.
@@ -90,6 +93,7 @@ pub fn plan(args: &PlanArgs) -> Result<Plan, u8> {
             .output
             .clone()
             .unwrap_or_else(|| config.output.dir.clone()),
+        against: args.against.clone(),
     };
     if plan.inputs.iter().any(|p| p.as_os_str() == "-") {
         eprintln!(

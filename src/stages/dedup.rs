@@ -149,6 +149,9 @@ pub struct SignedBulk {
     pub keys: [Vec<u64>; 2],
     /// The documents' texts (paragraphs joined by `\n`) one after the other.
     pub text: String,
+    /// Per level, whether `keys` is computed (the document keys always are; the paragraph
+    /// keys of a fresh share only once the document level has settled).
+    pub done: [bool; 2],
 }
 
 /// A signed share.
@@ -166,6 +169,9 @@ pub trait Bulk: Sync {
     fn keys(&self, part: usize, level: Level, band: usize, out: &mut Vec<u64>) -> io::Result<()>;
     /// The text at `start..start + len` of share `part`.
     fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>>;
+    /// Whether the keys of `level` of share `part` are there (an index share's paragraph keys
+    /// are; a fresh share's are computed once the document level has settled).
+    fn has_keys(&self, part: usize, level: Level) -> bool;
     /// Keeps the band-major keys of `level` of share `part`, computed after the share was
     /// signed (paragraphs are signed only once the document level has settled).
     fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()>;
@@ -196,7 +202,12 @@ impl Bulk for MemoryBulk {
         })
     }
 
+    fn has_keys(&self, part: usize, level: Level) -> bool {
+        self.parts[part].done[level as usize]
+    }
+
     fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()> {
+        self.parts[part].done[level as usize] = true;
         self.parts[part].keys[level as usize] = keys;
         Ok(())
     }
@@ -320,6 +331,8 @@ pub struct Settled {
     pub decisions: Decisions,
     /// Whether copies are removed (`drop`) or only recorded (`mark`).
     pub drop: bool,
+    /// Leading shares that are an earlier run's index (`--against`): compared, not written.
+    pub previous: usize,
 }
 
 impl Settled {
@@ -352,7 +365,7 @@ impl Settled {
     /// Applies the decisions to the documents of share `part` (as signed, in order): drops
     /// those with a reused id, numbers the others and records their copies.
     pub fn apply(&self, part: usize, docs: Vec<Doc>) -> Vec<Doc> {
-        let ords = &self.ordinals[part];
+        let ords = &self.ordinals[self.previous + part];
         docs.into_iter()
             .zip(ords)
             .filter_map(|(mut doc, ord)| {
@@ -428,6 +441,9 @@ struct Items {
     live: Vec<bool>,
     /// Where each share's items start.
     base: Vec<usize>,
+    /// Ordinals below this are documents of an earlier run's index: always kept, never
+    /// recorded as copies.
+    first_new: u32,
 }
 
 impl Items {
@@ -615,6 +631,39 @@ impl DedupStage {
             signed.meta.docs.push(one.facts);
         }
         signed.bulk.keys[0] = band_major(&doc_keys, bands);
+        signed.bulk.done[0] = true;
+        signed
+    }
+
+    /// [`DedupStage::sign`] with the paragraphs signed too: a share of an output's index,
+    /// which later runs compare against without signing it again.
+    pub fn sign_complete(&self, docs: &[Doc]) -> Signed {
+        let mut signed = self.sign(docs);
+        let bands = self.bands();
+        let t = &signed.meta.levels[1];
+        let text = &signed.bulk.text;
+        let rows: Vec<(Option<u64>, Vec<u64>)> = (0..t.count())
+            .into_par_iter()
+            .map_init(
+                || (Shingler::new(), Vec::new(), Vec::new()),
+                |(sh, shingles, sig), i| {
+                    let start = t.start[i] as usize;
+                    let p = &text[start..start + t.len[i] as usize];
+                    let mut keys = Vec::with_capacity(bands);
+                    let whole = self.sign_text(sh, shingles, sig, p, &mut keys);
+                    (whole, keys)
+                },
+            )
+            .collect();
+        let mut keys = Vec::with_capacity(rows.len() * bands);
+        let t = &mut signed.meta.levels[1];
+        for (i, (whole, k)) in rows.into_iter().enumerate() {
+            t.whole[i] = whole.unwrap_or(0);
+            t.live[i] = whole.is_some();
+            keys.extend_from_slice(&k);
+        }
+        signed.bulk.keys[1] = band_major(&keys, bands);
+        signed.bulk.done[1] = true;
         signed
     }
 
@@ -628,6 +677,10 @@ impl DedupStage {
     ) -> io::Result<()> {
         let bands = self.bands();
         for part in 0..items.base.len() - 1 {
+            if bulk.has_keys(part, Level::Paragraph) {
+                // An index share, signed when it was written.
+                continue;
+            }
             let range = items.base[part]..items.base[part + 1];
             let bulk_ref: &dyn Bulk = bulk;
             let items_ref: &Items = items;
@@ -860,15 +913,21 @@ impl DedupStage {
 
     /// The member a cluster keeps, by the configured policy; input order breaks every tie.
     fn keeper(&self, items: &Items, ranks: &[u32], members: &[u32]) -> u32 {
-        let order = |m: &u32| (items.ord[*m as usize], items.paragraph[*m as usize]);
+        // An earlier run's copy wins whatever the policy: it is already published.
+        let order = |m: &u32| {
+            let ord = items.ord[*m as usize];
+            (ord >= items.first_new, ord, items.paragraph[*m as usize])
+        };
         let pick = match self.config.keep {
             KeepPolicy::First => members.iter().min_by_key(|m| order(m)),
-            KeepPolicy::Longest => members
-                .iter()
-                .min_by_key(|m| (std::cmp::Reverse(items.len[**m as usize]), order(m))),
-            KeepPolicy::Priority => members
-                .iter()
-                .min_by_key(|m| (ranks[items.ord[**m as usize] as usize], order(m))),
+            KeepPolicy::Longest => members.iter().min_by_key(|m| {
+                let o = order(m);
+                (o.0, std::cmp::Reverse(items.len[**m as usize]), o)
+            }),
+            KeepPolicy::Priority => members.iter().min_by_key(|m| {
+                let o = order(m);
+                (o.0, ranks[items.ord[**m as usize] as usize], o)
+            }),
         };
         *pick.expect("components are never empty")
     }
@@ -918,10 +977,17 @@ impl DedupStage {
     pub fn settle(
         &self,
         mut metas: Vec<SignedMeta>,
+        previous: usize,
         bulk: &mut dyn Bulk,
         memory: u64,
     ) -> io::Result<Settled> {
         let mut settled = Settled::number(&metas);
+        settled.previous = previous;
+        let first_new = settled.ordinals[..previous]
+            .iter()
+            .flatten()
+            .filter(|o| o.is_some())
+            .count() as u32;
         settled.drop = self.config.action == DedupAction::Drop;
         let docs = settled.ids.len();
         let mut d = Decisions {
@@ -957,7 +1023,8 @@ impl DedupStage {
 
         // Document level: whole copies by Jaccard alone (containment at this level would let a
         // short note swallow a long story; partial copies are the paragraphs' job).
-        let items = Items::gather(&mut tables, Level::Document, &settled.ordinals);
+        let mut items = Items::gather(&mut tables, Level::Document, &settled.ordinals);
+        items.first_new = first_new;
         let active: Vec<bool> = (0..items.count())
             .map(|i| items.live[i] && items.ord[i] != u32::MAX)
             .collect();
@@ -975,8 +1042,14 @@ impl DedupStage {
             let mut record = Vec::with_capacity(members.len());
             for (m, sim, _) in members {
                 let ord = items.ord[m as usize];
+                if ord < first_new {
+                    continue;
+                }
                 d.duplicate_of[ord as usize] = Some(kept);
                 record.push((ord, 0, sim, None));
+            }
+            if record.is_empty() {
+                continue;
             }
             d.summary.duplicate_documents += record.len();
             d.clusters.push(CompactCluster {
@@ -989,6 +1062,7 @@ impl DedupStage {
 
         // Paragraph level, among documents still standing.
         let mut items = Items::gather(&mut tables, Level::Paragraph, &settled.ordinals);
+        items.first_new = first_new;
         drop(tables);
         let active: Vec<bool> = (0..items.count())
             .map(|i| {
@@ -1021,6 +1095,9 @@ impl DedupStage {
             let mut record = Vec::with_capacity(members.len());
             for (m, sim, cont) in members {
                 let (md, mp) = (items.ord[m as usize], items.paragraph[m as usize]);
+                if md < first_new {
+                    continue;
+                }
                 d.records[md as usize].push(DupRecord {
                     paragraph: mp,
                     of_doc: kd,
@@ -1035,6 +1112,9 @@ impl DedupStage {
                         .push((kd, u64::from(items.len[m as usize])));
                 }
                 record.push((md, mp, round(sim), Some(round(cont))));
+            }
+            if record.is_empty() {
+                continue;
             }
             d.summary.duplicate_paragraphs += record.len();
             d.clusters.push(CompactCluster {
@@ -1085,7 +1165,7 @@ impl DedupStage {
             bands: self.bands(),
         };
         let settled = self
-            .settle(vec![signed.meta], &mut bulk, u64::MAX)
+            .settle(vec![signed.meta], 0, &mut bulk, u64::MAX)
             .expect("memory bulk cannot fail");
         let clusters = settled.cluster_records().collect();
         let summary = settled.decisions.summary.clone();
