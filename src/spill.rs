@@ -96,7 +96,8 @@ fn put_table(w: &mut dyn Write, t: &ItemTable) -> io::Result<()> {
     put_u32s(w, &t.len)?;
     put_u64s(w, &t.whole)?;
     let live: Vec<u32> = t.live.iter().map(|&l| u32::from(l)).collect();
-    put_u32s(w, &live)
+    put_u32s(w, &live)?;
+    put_u64s(w, &t.hash)
 }
 
 fn get_table(r: &mut dyn Read) -> io::Result<ItemTable> {
@@ -107,6 +108,7 @@ fn get_table(r: &mut dyn Read) -> io::Result<ItemTable> {
         len: get_u32s(r)?,
         whole: get_u64s(r)?,
         live: get_u32s(r)?.into_iter().map(|l| l != 0).collect(),
+        hash: get_u64s(r)?,
     };
     let n = t.doc.len();
     if [

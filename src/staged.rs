@@ -139,31 +139,80 @@ fn part_file(work: &Path, stage: Stage, task: usize) -> PathBuf {
     work.join(stage.name()).join(format!("{task:05}.part.zst"))
 }
 
+/// Documents rendered (or parsed) in parallel per batch of this many, so a share's JSON is
+/// never all in memory twice.
+const PART_BATCH: usize = 4096;
+
+/// Writes a share: a first line with everything but the documents, then one document per line
+/// (JSON strings cannot hold a raw newline), rendered in parallel.
 fn write_part(path: &Path, part: &Part) -> Result<(), StagedError> {
+    use rayon::prelude::*;
+    use std::io::Write;
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
     let tmp = path.with_extension("tmp");
+    let corrupt = |e: serde_json::Error| StagedError::Corrupt {
+        path: tmp.clone(),
+        message: e.to_string(),
+    };
     let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
     let mut z = zstd::stream::write::Encoder::new(io::BufWriter::with_capacity(1 << 20, file), 1)
         .map_err(io_err(&tmp))?;
-    serde_json::to_writer(&mut z, part).map_err(|e| StagedError::Corrupt {
-        path: tmp.clone(),
-        message: e.to_string(),
-    })?;
+    let head = Part {
+        docs: Vec::new(),
+        read_rejected: part.read_rejected.clone(),
+        decode_rejected: part.decode_rejected.clone(),
+        skipped: part.skipped.clone(),
+        bytes_in: part.bytes_in,
+        files_read: part.files_read,
+        raw_docs: part.raw_docs,
+    };
+    serde_json::to_writer(&mut z, &head).map_err(corrupt)?;
+    z.write_all(b"\n").map_err(io_err(&tmp))?;
+    for batch in part.docs.chunks(PART_BATCH) {
+        let lines: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|d| {
+                let mut line = serde_json::to_vec(d)?;
+                line.push(b'\n');
+                Ok(line)
+            })
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(corrupt)?;
+        for line in lines {
+            z.write_all(&line).map_err(io_err(&tmp))?;
+        }
+    }
     let mut file = z.finish().map_err(io_err(&tmp))?;
-    io::Write::flush(&mut file).map_err(io_err(&tmp))?;
+    file.flush().map_err(io_err(&tmp))?;
     drop(file);
     fs::rename(&tmp, path).map_err(io_err(path))
 }
 
 fn read_part(path: &Path) -> Result<Part, StagedError> {
+    use rayon::prelude::*;
+    let corrupt = |message: String| StagedError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
     let file = fs::File::open(path).map_err(io_err(path))?;
     let bytes = zstd::decode_all(io::BufReader::new(file)).map_err(io_err(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| StagedError::Corrupt {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+    let mut lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    let head = lines
+        .next()
+        .ok_or_else(|| corrupt("empty share file".into()))?;
+    let mut part: Part = serde_json::from_slice(head).map_err(|e| corrupt(e.to_string()))?;
+    let lines: Vec<&[u8]> = lines.collect();
+    for batch in lines.chunks(PART_BATCH) {
+        let docs: Vec<crate::doc::Doc> = batch
+            .par_iter()
+            .map(|l| serde_json::from_slice(l))
+            .collect::<Result<_, _>>()
+            .map_err(|e| corrupt(e.to_string()))?;
+        part.docs.extend(docs);
+    }
+    Ok(part)
 }
 
 /// Where the finish task leaves its marker.
@@ -419,12 +468,15 @@ pub fn run_local(
     }
     let n = plan.tasks.max(1);
     let mut report = None;
+    // Time per stage over all its tasks, handed to the finish task for the report.
+    let mut laps: Vec<output::StageTiming> = Vec::new();
     for stage in [Stage::Prepare, Stage::Clean, Stage::Finish] {
         let count = if stage == Stage::Finish { 1 } else { n };
+        let began = std::time::Instant::now();
         for t in 0..count {
             tick(stage.name());
             let lap = Timer {
-                stages: Vec::new(),
+                stages: laps.clone(),
                 start: timer.start,
                 last: std::time::Instant::now(),
             };
@@ -433,6 +485,10 @@ pub fn run_local(
                 (TaskOutcome::Done, r) => report = r.or(report),
             }
         }
+        laps.push(output::StageTiming {
+            stage: stage.name(),
+            seconds: began.elapsed().as_secs_f64(),
+        });
     }
     fs::remove_dir_all(work).map_err(io_err(work))?;
     Ok(LocalRun {

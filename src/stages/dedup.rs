@@ -30,6 +30,7 @@
 //! parent). A corpus of 100 million paragraphs needs about 4 GB for these.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
 
@@ -100,6 +101,8 @@ pub struct ItemTable {
     pub whole: Vec<u64>,
     /// Whether the item has shingles at all.
     pub live: Vec<bool>,
+    /// xxh3 of the item's text: identical texts are copies without comparing shingles.
+    pub hash: Vec<u64>,
 }
 
 impl ItemTable {
@@ -107,7 +110,10 @@ impl ItemTable {
         self.doc.len()
     }
 
-    fn push(&mut self, doc: u32, paragraph: u32, start: u64, len: u32, whole: Option<u64>) {
+    fn push(&mut self, doc: u32, paragraph: u32, text: (u64, &str), whole: Option<u64>) {
+        let (start, text) = text;
+        self.hash.push(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+        let len = text.len() as u32;
         self.doc.push(doc);
         self.paragraph.push(paragraph);
         self.start.push(start);
@@ -217,8 +223,16 @@ impl Bulk for MemoryBulk {
 struct Features {
     shingles: Vec<u64>,
     words: usize,
-    /// Hashes of the numbers in the text, sorted (see [`figures_agree`]).
-    figures: Vec<u64>,
+    text: String,
+    /// Hashes of the numbers in the text, sorted (see [`figures_agree`]); computed only when a
+    /// comparison with a short text needs them.
+    figures: std::cell::OnceCell<Vec<u64>>,
+}
+
+impl Features {
+    fn figures(&self) -> &[u64] {
+        self.figures.get_or_init(|| figures(&self.text))
+    }
 }
 
 /// Texts at most this many words long are compared on their figures too. Short texts built on
@@ -264,14 +278,14 @@ fn figures(text: &str) -> Vec<u64> {
 /// another company or another quarter does not). Texts without numbers, or long texts, always
 /// agree: the shingles decide.
 fn figures_agree(x: &Features, y: &Features) -> bool {
-    if x.words.min(y.words) > FIGURES_MAX_WORDS || x.figures.is_empty() || y.figures.is_empty() {
+    if x.words.min(y.words) > FIGURES_MAX_WORDS {
         return true;
     }
-    let (small, large) = if x.figures.len() <= y.figures.len() {
-        (&x.figures, &y.figures)
-    } else {
-        (&y.figures, &x.figures)
-    };
+    let (x, y) = (x.figures(), y.figures());
+    if x.is_empty() || y.is_empty() {
+        return true;
+    }
+    let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
     // Multiset inclusion over the two sorted lists.
     let mut rest = large.iter().peekable();
     small.iter().all(|h| {
@@ -439,6 +453,7 @@ struct Items {
     paragraph: Vec<u32>,
     whole: Vec<u64>,
     live: Vec<bool>,
+    hash: Vec<u64>,
     /// Where each share's items start.
     base: Vec<usize>,
     /// Ordinals below this are documents of an earlier run's index: always kept, never
@@ -464,6 +479,7 @@ impl Items {
             it.paragraph.extend_from_slice(&t.paragraph);
             it.whole.extend_from_slice(&t.whole);
             it.live.extend_from_slice(&t.live);
+            it.hash.extend_from_slice(&t.hash);
         }
         it.base.push(it.part.len());
         it
@@ -478,9 +494,74 @@ impl Items {
 /// copy of it.
 type Found = (u32, Vec<(u32, f64, f64)>);
 
-/// Candidate pairs gathered in memory at once are verified in chunks of this many, so the
-/// features computed for them stay bounded.
-const VERIFY_CHUNK: usize = 1 << 18;
+/// The features of one candidate component's members, computed when first needed: two items
+/// with the same text (the same hash and length) are copies without them, and in a syndicated
+/// corpus most pairs are such exact reprints.
+struct Lazy<'a> {
+    stage: &'a DedupStage,
+    items: &'a Items,
+    bulk: &'a dyn Bulk,
+    /// Sorted; the cache is indexed by position in it.
+    members: &'a [u32],
+    cache: RefCell<Vec<Option<std::rc::Rc<Features>>>>,
+    shingler: RefCell<Shingler>,
+}
+
+impl Lazy<'_> {
+    fn same(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (a as usize, b as usize);
+        self.items.hash[a] == self.items.hash[b] && self.items.len[a] == self.items.len[b]
+    }
+
+    fn get(&self, id: u32) -> io::Result<std::rc::Rc<Features>> {
+        let at = self.members.binary_search(&id).expect("member");
+        if let Some(f) = &self.cache.borrow()[at] {
+            return Ok(f.clone());
+        }
+        let i = id as usize;
+        let text = self.bulk.text(
+            self.items.part[i] as usize,
+            self.items.start[i],
+            self.items.len[i],
+        )?;
+        let f = std::rc::Rc::new(self.stage.features(&mut self.shingler.borrow_mut(), &text));
+        self.cache.borrow_mut()[at] = Some(f.clone());
+        Ok(f)
+    }
+
+    fn verified(&self, a: u32, b: u32, use_containment: bool) -> io::Result<bool> {
+        if self.same(a, b) {
+            return Ok(true);
+        }
+        Ok(self
+            .stage
+            .verified(&*self.get(a)?, &*self.get(b)?, use_containment))
+    }
+
+    /// `Some((Jaccard, containment))` when `member` may be dropped as a copy of `kept`.
+    fn copy_of(
+        &self,
+        member: u32,
+        kept: u32,
+        use_containment: bool,
+    ) -> io::Result<Option<(f64, f64)>> {
+        if self.same(member, kept) {
+            return Ok(Some((1.0, 1.0)));
+        }
+        let (m, k) = (self.get(member)?, self.get(kept)?);
+        Ok(self.stage.copy_of(&m, &k, use_containment).then(|| {
+            (
+                jaccard(&m.shingles, &k.shingles),
+                containment(&m.shingles, &k.shingles),
+            )
+        }))
+    }
+}
+
+/// Whether candidate pair `p` belongs to component `c` (its smaller id is a member).
+fn pairs_comp(p: &(u32, u32), candidates: &[Vec<u32>], c: usize) -> bool {
+    candidates[c].binary_search(&p.0).is_ok()
+}
 
 impl DedupStage {
     /// Builds the stage; bands and rows come from the threshold unless both are given.
@@ -525,7 +606,8 @@ impl DedupStage {
         Features {
             shingles,
             words: text.split_whitespace().count(),
-            figures: figures(text),
+            text: text.to_string(),
+            figures: std::cell::OnceCell::new(),
         }
     }
 
@@ -623,9 +705,10 @@ impl DedupStage {
             let base = signed.bulk.text.len() as u64;
             signed.bulk.text.push_str(&one.text);
             let [docs_t, paras_t] = &mut signed.meta.levels;
-            docs_t.push(d as u32, 0, base, one.text.len() as u32, one.whole);
+            docs_t.push(d as u32, 0, (base, &one.text), one.whole);
             for (paragraph, start, len) in one.paragraphs {
-                paras_t.push(d as u32, paragraph, base + start, len, None);
+                let p = &one.text[start as usize..start as usize + len as usize];
+                paras_t.push(d as u32, paragraph, (base + start, p), None);
             }
             doc_keys.extend_from_slice(&one.keys);
             signed.meta.docs.push(one.facts);
@@ -762,105 +845,78 @@ impl DedupStage {
         drop(entries);
         summary.candidate_pairs += pairs.len();
 
-        // Verification. When the features of every item of a candidate pair fit in a quarter of
-        // the budget (about 8 bytes per word, the shingles), they are computed once and serve
-        // the keepers too; otherwise a chunk of pairs at a time, and again per batch of
-        // components.
-        let mut all: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
-        all.sort_unstable();
-        all.dedup();
-        let need: u64 = all
-            .iter()
-            .map(|&i| 2 * u64::from(items.len[i as usize]) + 96)
-            .sum();
-        let cached = if need <= memory / 4 {
-            Some(self.features_of(items, &all, bulk)?)
-        } else {
-            None
-        };
-        let mut links: Vec<(u32, u32)> = Vec::new();
-        if let Some(feats) = &cached {
-            let get = |id: u32| &feats[all.binary_search(&id).expect("fetched")];
-            links.par_extend(pairs.par_iter().filter_map(|&(a, b)| {
-                self.verified(get(a), get(b), use_containment)
-                    .then_some((a, b))
-            }));
-        } else {
-            for chunk in pairs.chunks(VERIFY_CHUNK) {
-                let mut ids: Vec<u32> = chunk.iter().flat_map(|&(a, b)| [a, b]).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                let feats = self.features_of(items, &ids, bulk)?;
-                let get = |id: u32| &feats[ids.binary_search(&id).expect("fetched")];
-                links.par_extend(chunk.par_iter().filter_map(|&(a, b)| {
-                    self.verified(get(a), get(b), use_containment)
-                        .then_some((a, b))
-                }));
-            }
-        }
-        drop(pairs);
-        summary.verified_pairs += links.len();
-
+        // Verification and clusters, one candidate component at a time. The candidate pairs
+        // are first joined into components (unverified); every verified link lies inside one,
+        // so each component is verified, clustered and given its keepers on its own, with the
+        // features of its members computed once. Components are taken in batches whose
+        // features (about 1.5 bytes per byte of text: the shingles) fit in half the budget; a
+        // single component larger than that is still taken whole.
         let mut uf = UnionFind::new(n);
-        for &(a, b) in &links {
+        for &(a, b) in &pairs {
             uf.union(a, b);
         }
-        drop(links);
-        let components = uf.components();
+        let candidates = uf.components();
         drop(uf);
-
-        let mut out = Vec::new();
-        if let Some(feats) = &cached {
-            let get = |id: u32| &feats[all.binary_search(&id).expect("fetched")];
-            let found: Vec<Vec<Found>> = components
-                .into_par_iter()
-                .map(|c| self.keepers(items, ranks, c, &get, use_containment))
-                .collect();
-            out.extend(found.into_iter().flatten());
-        } else {
-            // A batch of components at a time, for the same reason as the chunks of pairs.
-            let mut batch: Vec<Vec<u32>> = Vec::new();
-            let mut batch_items = 0;
-            let flush = |batch: &mut Vec<Vec<u32>>, out: &mut Vec<Found>| -> io::Result<()> {
-                let mut ids: Vec<u32> = batch.iter().flatten().copied().collect();
-                ids.sort_unstable();
-                let feats = self.features_of(items, &ids, bulk)?;
-                let get = |id: u32| &feats[ids.binary_search(&id).expect("fetched")];
-                let found: Vec<Vec<Found>> = batch
-                    .par_drain(..)
-                    .map(|c| self.keepers(items, ranks, c, &get, use_containment))
-                    .collect();
-                out.extend(found.into_iter().flatten());
-                Ok(())
-            };
-            for c in components {
-                batch_items += c.len();
-                batch.push(c);
-                if batch_items >= VERIFY_CHUNK {
-                    flush(&mut batch, &mut out)?;
-                    batch_items = 0;
+        let mut comp_of = vec![u32::MAX; n];
+        for (c, members) in candidates.iter().enumerate() {
+            for &m in members {
+                comp_of[m as usize] = c as u32;
+            }
+        }
+        // Pairs grouped by component (stable: within a component they stay sorted).
+        pairs.sort_by_key(|&(a, _)| comp_of[a as usize]);
+        drop(comp_of);
+        let mut starts = Vec::with_capacity(candidates.len() + 1);
+        {
+            let mut at = 0;
+            for (c, _) in candidates.iter().enumerate() {
+                starts.push(at);
+                while at < pairs.len() && pairs_comp(&pairs[at], &candidates, c) {
+                    at += 1;
                 }
             }
-            flush(&mut batch, &mut out)?;
+            starts.push(pairs.len());
         }
+        let found: Vec<io::Result<(usize, Vec<Found>)>> = (0..candidates.len())
+            .into_par_iter()
+            .map_init(Shingler::new, |sh, k| {
+                let members = &candidates[k];
+                let lazy = Lazy {
+                    stage: self,
+                    items,
+                    bulk,
+                    members,
+                    cache: RefCell::new(vec![None; members.len()]),
+                    shingler: RefCell::new(std::mem::take(sh)),
+                };
+                let local = |id: u32| members.binary_search(&id).expect("member") as u32;
+                let mut uf = UnionFind::new(members.len());
+                let mut links = 0;
+                for &(a, b) in &pairs[starts[k]..starts[k + 1]] {
+                    if lazy.verified(a, b, use_containment)? {
+                        uf.union(local(a), local(b));
+                        links += 1;
+                    }
+                }
+                let mut clusters = Vec::new();
+                for comp in uf.components() {
+                    let comp: Vec<u32> = comp.iter().map(|&i| members[i as usize]).collect();
+                    clusters.extend(self.keepers(items, ranks, comp, &lazy, use_containment)?);
+                }
+                *sh = lazy.shingler.into_inner();
+                Ok((links, clusters))
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut verified = 0usize;
+        for f in found {
+            let (links, clusters) = f?;
+            verified += links;
+            out.extend(clusters);
+        }
+        summary.verified_pairs += verified;
         out.sort_by_key(|(k, _)| (items.ord[*k as usize], items.paragraph[*k as usize]));
         Ok(out)
-    }
-
-    /// Features of the items `ids` (sorted), computed in parallel from their texts.
-    fn features_of(
-        &self,
-        items: &Items,
-        ids: &[u32],
-        bulk: &dyn Bulk,
-    ) -> io::Result<Vec<Features>> {
-        ids.par_iter()
-            .map_init(Shingler::new, |sh, &id| {
-                let i = id as usize;
-                let text = bulk.text(items.part[i] as usize, items.start[i], items.len[i])?;
-                Ok(self.features(sh, &text))
-            })
-            .collect()
     }
 
     /// Splits one component into clusters around kept copies.
@@ -876,39 +932,31 @@ impl DedupStage {
     /// Against the kept copy, containment counts one way only: a member may be a cut of the
     /// kept text, but a member that holds the kept text *and more* (the full version of a
     /// paragraph kept in a cut form) is not dropped, or its extra sentences would be lost.
-    fn keepers<'f>(
+    fn keepers(
         &self,
         items: &Items,
         ranks: &[u32],
         mut rest: Vec<u32>,
-        get: &(dyn Fn(u32) -> &'f Features + Sync),
+        lazy: &Lazy<'_>,
         use_containment: bool,
-    ) -> Vec<Found> {
+    ) -> io::Result<Vec<Found>> {
         let mut found = Vec::new();
         while rest.len() >= 2 {
             let keep = self.keeper(items, ranks, &rest);
-            let k = get(keep);
-            let (copies, others): (Vec<u32>, Vec<u32>) = rest
-                .into_iter()
-                .filter(|&m| m != keep)
-                .partition(|&m| self.copy_of(get(m), k, use_containment));
+            let mut copies = Vec::new();
+            let mut others = Vec::new();
+            for m in rest.into_iter().filter(|&m| m != keep) {
+                match lazy.copy_of(m, keep, use_containment)? {
+                    Some((sim, cont)) => copies.push((m, sim, cont)),
+                    None => others.push(m),
+                }
+            }
             if !copies.is_empty() {
-                let members = copies
-                    .into_iter()
-                    .map(|m| {
-                        let f = get(m);
-                        (
-                            m,
-                            jaccard(&f.shingles, &k.shingles),
-                            containment(&f.shingles, &k.shingles),
-                        )
-                    })
-                    .collect();
-                found.push((keep, members));
+                found.push((keep, copies));
             }
             rest = others;
         }
-        found
+        Ok(found)
     }
 
     /// The member a cluster keeps, by the configured policy; input order breaks every tie.
@@ -1263,7 +1311,8 @@ mod figure_tests {
         Features {
             shingles: Vec::new(),
             words: text.split_whitespace().count(),
-            figures: figures(text),
+            text: text.to_string(),
+            figures: std::cell::OnceCell::new(),
         }
     }
 
