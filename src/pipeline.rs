@@ -520,7 +520,8 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
         bar.set_position(part.raw_docs as u64);
     }
     timer.lap("read+decode");
-    let stats = line_stats(&stages, &part.docs);
+    let mut stats = line_stats(&stages, &part.docs);
+    stats.prune();
     timer.lap("line_stats");
     clean(&stages, &mut part.docs, &stats, &mut timer, &tick);
     let (against, against_meta) = match &options.against {

@@ -36,79 +36,82 @@ fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) 
     fs::rename(&tmp, path).map_err(annotate(path))
 }
 
-fn put_u64s(w: &mut dyn Write, values: &[u64]) -> io::Result<()> {
+/// The fixed-width integers of the columns, written little-endian whatever the machine.
+trait Le: Copy {
+    const WIDTH: usize;
+    fn put(self, out: &mut Vec<u8>);
+    fn get(bytes: &[u8]) -> Self;
+}
+
+impl Le for u32 {
+    const WIDTH: usize = 4;
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        u32::from_le_bytes(bytes.try_into().expect("4 bytes"))
+    }
+}
+
+impl Le for u64 {
+    const WIDTH: usize = 8;
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+    }
+}
+
+/// A column: its length as a `u64`, then its values.
+fn put_column<T: Le>(w: &mut dyn Write, values: &[T]) -> io::Result<()> {
     w.write_all(&(values.len() as u64).to_le_bytes())?;
+    let mut bytes = Vec::with_capacity(8192 * T::WIDTH);
     for chunk in values.chunks(8192) {
-        let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+        bytes.clear();
+        chunk.iter().for_each(|v| v.put(&mut bytes));
         w.write_all(&bytes)?;
     }
     Ok(())
 }
 
-fn put_u32s(w: &mut dyn Write, values: &[u32]) -> io::Result<()> {
-    w.write_all(&(values.len() as u64).to_le_bytes())?;
-    for chunk in values.chunks(8192) {
-        let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
-        w.write_all(&bytes)?;
-    }
-    Ok(())
-}
-
-fn get_len(r: &mut dyn Read) -> io::Result<usize> {
-    let mut b = [0u8; 8];
-    r.read_exact(&mut b)?;
-    usize::try_from(u64::from_le_bytes(b))
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "column too long"))
-}
-
-fn get_bytes(r: &mut dyn Read, width: usize) -> io::Result<Vec<u8>> {
-    let n = get_len(r)?;
+fn get_column<T: Le>(r: &mut dyn Read) -> io::Result<Vec<T>> {
+    let mut len = [0u8; 8];
+    r.read_exact(&mut len)?;
+    let n = usize::try_from(u64::from_le_bytes(len))
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "column too long"))?;
     let mut bytes = Vec::new();
     // `take` bounds the allocation by what the file really holds.
-    r.take((n * width) as u64).read_to_end(&mut bytes)?;
-    if bytes.len() != n * width {
+    r.take((n * T::WIDTH) as u64).read_to_end(&mut bytes)?;
+    if bytes.len() != n * T::WIDTH {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "column cut short",
         ));
     }
-    Ok(bytes)
-}
-
-fn get_u64s(r: &mut dyn Read) -> io::Result<Vec<u64>> {
-    Ok(get_bytes(r, 8)?
-        .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect())
-}
-
-fn get_u32s(r: &mut dyn Read) -> io::Result<Vec<u32>> {
-    Ok(get_bytes(r, 4)?
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
-        .collect())
+    Ok(bytes.chunks_exact(T::WIDTH).map(T::get).collect())
 }
 
 fn put_table(w: &mut dyn Write, t: &ItemTable) -> io::Result<()> {
-    put_u32s(w, &t.doc)?;
-    put_u32s(w, &t.paragraph)?;
-    put_u64s(w, &t.start)?;
-    put_u32s(w, &t.len)?;
-    put_u64s(w, &t.whole)?;
+    put_column(w, &t.doc)?;
+    put_column(w, &t.paragraph)?;
+    put_column(w, &t.start)?;
+    put_column(w, &t.len)?;
+    put_column(w, &t.whole)?;
     let live: Vec<u32> = t.live.iter().map(|&l| u32::from(l)).collect();
-    put_u32s(w, &live)?;
-    put_u64s(w, &t.hash)
+    put_column(w, &live)?;
+    put_column(w, &t.hash)
 }
 
 fn get_table(r: &mut dyn Read) -> io::Result<ItemTable> {
     let t = ItemTable {
-        doc: get_u32s(r)?,
-        paragraph: get_u32s(r)?,
-        start: get_u64s(r)?,
-        len: get_u32s(r)?,
-        whole: get_u64s(r)?,
-        live: get_u32s(r)?.into_iter().map(|l| l != 0).collect(),
-        hash: get_u64s(r)?,
+        doc: get_column(r)?,
+        paragraph: get_column(r)?,
+        start: get_column(r)?,
+        len: get_column(r)?,
+        whole: get_column(r)?,
+        live: get_column::<u32>(r)?.into_iter().map(|l| l != 0).collect(),
+        hash: get_column(r)?,
     };
     let n = t.doc.len();
     if [
@@ -143,11 +146,11 @@ pub fn write_signed(
         w.write_all(signed.bulk.text.as_bytes())
     })?;
     write_file(&name(dir, task, "keys0.bin"), |w| {
-        put_u64s(w, &signed.bulk.keys[0])
+        put_column(w, &signed.bulk.keys[0])
     })?;
     if paragraph_keys {
         write_file(&name(dir, task, "keys1.bin"), |w| {
-            put_u64s(w, &signed.bulk.keys[1])
+            put_column(w, &signed.bulk.keys[1])
         })?;
     }
     write_file(&name(dir, task, "items.bin"), |w| {
@@ -169,7 +172,7 @@ pub fn read_signed(dir: &Path, task: usize) -> io::Result<Signed> {
     for (level, k) in keys.iter_mut().enumerate() {
         let path = name(dir, task, &format!("keys{level}.bin"));
         let mut r = BufReader::new(File::open(&path).map_err(annotate(&path))?);
-        *k = get_u64s(&mut r).map_err(annotate(&path))?;
+        *k = get_column(&mut r).map_err(annotate(&path))?;
     }
     Ok(Signed {
         meta,
@@ -351,7 +354,7 @@ impl Bulk for DiskBulk {
 
     fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()> {
         let path = name(&self.scratch, part, &format!("keys{}.bin", level as usize));
-        write_file(&path, |w| put_u64s(w, &keys))?;
+        write_file(&path, |w| put_column(w, &keys))?;
         let n = keys.len().checked_div(self.bands).unwrap_or(0);
         let entry = &mut self.parts[part];
         entry.2[level as usize] = n;

@@ -282,16 +282,7 @@ fn run_task_timed(
             write_json(&marker(work, stage, task), &stats)?;
         }
         Stage::Clean => {
-            let mut stats = LineStats::default();
-            for t in 0..n {
-                let path = marker(work, Stage::Prepare, t);
-                if !path.exists() {
-                    return Err(StagedError::NotReady(format!(
-                        "prepare task {t} has not finished"
-                    )));
-                }
-                stats.merge(read_json(&path)?);
-            }
+            let stats = merged_stats(work, n)?;
             // The share is read and decoded again rather than kept from the prepare task:
             // decoding runs at hundreds of MB/s, faster than writing and parsing the decoded
             // share, and it gives the same documents.
@@ -317,6 +308,38 @@ fn run_task_timed(
         }
     }
     Ok((TaskOutcome::Done, None))
+}
+
+/// The line statistics of the whole corpus, pruned to its templates: merged from every prepare
+/// task's once, by the first clean task that needs them, and kept in the work folder for the
+/// others (concurrent clean tasks may both merge; they write the same bytes). Merging in every
+/// task read every share's counts in every task, and held them all beside the share.
+fn merged_stats(work: &Path, n: usize) -> Result<LineStats, StagedError> {
+    let path = work.join("prepare").join("merged.stats.json");
+    if path.exists() {
+        return read_json(&path);
+    }
+    let mut stats = LineStats::default();
+    for t in 0..n {
+        let share = marker(work, Stage::Prepare, t);
+        if !share.exists() {
+            return Err(StagedError::NotReady(format!(
+                "prepare task {t} has not finished"
+            )));
+        }
+        stats.merge(read_json(&share)?);
+    }
+    stats.prune();
+    // A temporary name of this process's own, so two tasks merging at once cannot interleave
+    // their bytes; either rename leaves the same content in place.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let bytes = serde_json::to_vec(&stats).map_err(|e| StagedError::Corrupt {
+        path: tmp.clone(),
+        message: e.to_string(),
+    })?;
+    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+    fs::rename(&tmp, &path).map_err(io_err(&path))?;
+    Ok(stats)
 }
 
 /// Reads and decodes share `task` of `n`: a contiguous run of the input files.

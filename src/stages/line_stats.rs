@@ -63,11 +63,55 @@ impl LineStats {
         }
     }
 
+    /// Keeps only the lines that are templates (counted in at least `min_docs` documents):
+    /// all that [`LineStats::is_template`] asks, and a small fraction of the lines counted.
+    /// Only the statistics of the whole corpus may be pruned; a share's counts still add up.
+    pub fn prune(&mut self) {
+        let min = self.min_docs;
+        self.counts.retain(|_, c| {
+            c.retain(|_, n| *n >= min);
+            !c.is_empty()
+        });
+    }
+
     /// Whether the line with key hash `h` is a template of `site`.
     pub fn is_template(&self, site: &str, h: u64) -> bool {
         self.counts
             .get(site)
             .and_then(|c| c.get(&h))
             .is_some_and(|&n| n >= self.min_docs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(site: &str, lines: &[&str]) -> Doc {
+        Doc {
+            site: site.into(),
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+            ..Doc::default()
+        }
+    }
+
+    #[test]
+    fn pruning_the_merged_counts_keeps_every_template() {
+        let docs: Vec<Doc> = (0..6)
+            .map(|i| doc("a", &["Share this story", &format!("Headline {i}")]))
+            .collect();
+        let whole = LineStats::collect(&docs, 8, 3);
+        // Two shares of three documents: "Share this story" reaches 3 only once merged.
+        let mut merged = LineStats::collect(&docs[..3], 8, 3);
+        merged.merge(LineStats::collect(&docs[3..], 8, 3));
+        merged.prune();
+        let mut key = String::new();
+        for (line, template) in [("Share this story", true), ("Headline 1", false)] {
+            line_key(line, &mut key);
+            let h = key_hash(&key);
+            assert_eq!(whole.is_template("a", h), template);
+            assert_eq!(merged.is_template("a", h), template);
+        }
+        assert_eq!(merged.counts["a"].len(), 1, "only the template is kept");
     }
 }
