@@ -462,24 +462,55 @@ struct Items {
 }
 
 impl Items {
-    /// Moves the columns of `level` out of every share's tables into one.
-    fn gather(tables: &mut [[ItemTable; 2]], level: Level, ordinals: &[Vec<Option<u32>>]) -> Items {
-        let mut it = Items::default();
-        for (p, levels) in tables.iter_mut().enumerate() {
-            let t = std::mem::take(&mut levels[level as usize]);
-            it.base.push(it.part.len());
-            it.part.extend(std::iter::repeat_n(p as u32, t.count()));
-            it.start.extend_from_slice(&t.start);
-            it.len.extend_from_slice(&t.len);
-            it.ord.extend(
-                t.doc
+    /// Moves the columns of `level` out of every share's tables into one, keeping the items
+    /// whose document (by ordinal) passes `keep`: at paragraph level, the documents still
+    /// standing, often a minority of a syndicated corpus. Columns are allocated at their final
+    /// size, not grown, so the peak is the columns themselves.
+    fn gather(
+        tables: &mut [[ItemTable; 2]],
+        level: Level,
+        ordinals: &[Vec<Option<u32>>],
+        keep: impl Fn(Option<u32>) -> bool,
+    ) -> Items {
+        let l = level as usize;
+        let total: usize = tables
+            .iter()
+            .enumerate()
+            .map(|(p, t)| {
+                t[l].doc
                     .iter()
-                    .map(|&d| ordinals[p][d as usize].unwrap_or(u32::MAX)),
-            );
-            it.paragraph.extend_from_slice(&t.paragraph);
-            it.whole.extend_from_slice(&t.whole);
-            it.live.extend_from_slice(&t.live);
-            it.hash.extend_from_slice(&t.hash);
+                    .filter(|&&d| keep(ordinals[p][d as usize]))
+                    .count()
+            })
+            .sum();
+        let mut it = Items {
+            part: Vec::with_capacity(total),
+            start: Vec::with_capacity(total),
+            len: Vec::with_capacity(total),
+            ord: Vec::with_capacity(total),
+            paragraph: Vec::with_capacity(total),
+            whole: Vec::with_capacity(total),
+            live: Vec::with_capacity(total),
+            hash: Vec::with_capacity(total),
+            ..Items::default()
+        };
+        for (p, levels) in tables.iter_mut().enumerate() {
+            let t = std::mem::take(&mut levels[l]);
+            it.base.push(it.part.len());
+            for i in 0..t.count() {
+                let ord = ordinals[p][t.doc[i] as usize];
+                if !keep(ord) {
+                    continue;
+                }
+                it.part.push(p as u32);
+                it.start.push(t.start[i]);
+                it.len.push(t.len[i]);
+                it.ord.push(ord.unwrap_or(u32::MAX));
+                it.paragraph.push(t.paragraph[i]);
+                it.whole.push(t.whole[i]);
+                it.live.push(t.live[i]);
+                it.hash.push(t.hash[i]);
+            }
         }
         it.base.push(it.part.len());
         it
@@ -1071,7 +1102,9 @@ impl DedupStage {
 
         // Document level: whole copies by Jaccard alone (containment at this level would let a
         // short note swallow a long story; partial copies are the paragraphs' job).
-        let mut items = Items::gather(&mut tables, Level::Document, &settled.ordinals);
+        // Every document item is gathered (the document band keys on disk are indexed by
+        // position in the share); a rejected one takes no part.
+        let mut items = Items::gather(&mut tables, Level::Document, &settled.ordinals, |_| true);
         items.first_new = first_new;
         let active: Vec<bool> = (0..items.count())
             .map(|i| items.live[i] && items.ord[i] != u32::MAX)
@@ -1109,15 +1142,15 @@ impl DedupStage {
         drop(items);
 
         // Paragraph level, among documents still standing.
-        let mut items = Items::gather(&mut tables, Level::Paragraph, &settled.ordinals);
+        // Paragraphs of documents dropped whole (or rejected) are not even gathered. An index
+        // share's documents always stand, so its stored paragraph keys stay aligned.
+        let standing = |o: Option<u32>| {
+            o.is_some_and(|o| !(settled.drop && d.duplicate_of[o as usize].is_some()))
+        };
+        let mut items = Items::gather(&mut tables, Level::Paragraph, &settled.ordinals, standing);
         items.first_new = first_new;
         drop(tables);
-        let active: Vec<bool> = (0..items.count())
-            .map(|i| {
-                let ord = items.ord[i];
-                ord != u32::MAX && !(settled.drop && d.duplicate_of[ord as usize].is_some())
-            })
-            .collect();
+        let active = vec![true; items.count()];
         d.summary.paragraphs_compared = active.iter().filter(|&&a| a).count();
         self.sign_paragraphs(&mut items, &active, bulk)?;
         let active: Vec<bool> = active
