@@ -49,15 +49,21 @@ fn fixture(dir: &Path) {
     .unwrap();
 }
 
-#[test]
-fn a_staged_run_equals_the_local_run_for_any_task_count() {
+/// The fixture in a temporary folder, with the in-memory run's output in `local`.
+fn fixture_run_locally() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    fixture(dir);
-    copydesk(dir)
+    fixture(tmp.path());
+    copydesk(tmp.path())
         .args(["run", "-q", "-o", "local"])
         .assert()
         .code(1);
+    tmp
+}
+
+#[test]
+fn a_staged_run_equals_the_local_run_for_any_task_count() {
+    let tmp = fixture_run_locally();
+    let dir = tmp.path();
     for tasks in [1usize, 3, 12] {
         let work = format!("work{tasks}");
         let out = format!("staged{tasks}");
@@ -147,13 +153,8 @@ fn tasks_are_idempotent_and_wait_for_their_inputs() {
 
 #[test]
 fn an_out_of_core_run_equals_the_in_memory_run_for_any_share_count() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = fixture_run_locally();
     let dir = tmp.path();
-    fixture(dir);
-    copydesk(dir)
-        .args(["run", "-q", "-o", "local"])
-        .assert()
-        .code(1);
     for shares in [1usize, 4, 20] {
         let out = format!("ooc{shares}");
         copydesk(dir)
