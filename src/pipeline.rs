@@ -151,6 +151,20 @@ pub struct Part {
     pub raw_docs: usize,
 }
 
+/// The paths to read: those among `inputs` (standard input aside), else `[input] paths`.
+pub fn input_paths(config: &Config, inputs: &[InputSpec]) -> Vec<PathBuf> {
+    if inputs.is_empty() {
+        return config.input.paths.clone();
+    }
+    inputs
+        .iter()
+        .filter_map(|s| match s {
+            InputSpec::Path(p) => Some(p.clone()),
+            InputSpec::Stdin => None,
+        })
+        .collect()
+}
+
 /// Finds the files under every input path: discovery problems and skipped files first, then
 /// the files in order. A staged run gives the problems to task 0 and splits the files.
 pub fn discover(paths: &[PathBuf]) -> input::Discovery {
@@ -491,18 +505,7 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
     let mut timer = Timer::start();
     let stages = Stages::build(config, &options.extra_entities)?;
     let stdin = options.inputs.contains(&InputSpec::Stdin);
-    let paths: Vec<PathBuf> = if options.inputs.is_empty() {
-        config.input.paths.clone()
-    } else {
-        options
-            .inputs
-            .iter()
-            .filter_map(|s| match s {
-                InputSpec::Path(p) => Some(p.clone()),
-                InputSpec::Stdin => None,
-            })
-            .collect()
-    };
+    let paths = input_paths(config, &options.inputs);
     let found = discover(&paths);
     if let Some(bar) = &options.progress {
         bar.set_length(0);

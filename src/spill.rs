@@ -26,9 +26,19 @@ fn annotate(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
     move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
-/// Writes `fill`'s bytes to `path` under a temporary name, then renames.
-fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
+/// Writes `fill`'s bytes to `path` under a temporary name, then renames: every file of a work
+/// folder is written so. The temporary name is this process's own, so two tasks writing the
+/// same file at once (two clean tasks merging the line statistics) cannot interleave bytes.
+pub fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(annotate(dir))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(annotate(&tmp))?);
     fill(&mut w).map_err(annotate(&tmp))?;
     w.flush().map_err(annotate(&tmp))?;

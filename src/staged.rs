@@ -19,7 +19,7 @@
 //! past its memory budget: the same chain, in one process, shares sized to the budget.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -109,16 +109,10 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StagedError + '_ {
 
 /// Writes `value` as JSON under a temporary name, then renames it into place.
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), StagedError> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    let bytes = serde_json::to_vec(value).map_err(|e| StagedError::Corrupt {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(io_err(path))
+    spill::write_file(path, |w| {
+        serde_json::to_writer(w, value).map_err(io::Error::from)
+    })
+    .map_err(io_err(path))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, StagedError> {
@@ -147,18 +141,6 @@ const PART_BATCH: usize = 4096;
 /// (JSON strings cannot hold a raw newline), rendered in parallel.
 fn write_part(path: &Path, part: &Part) -> Result<(), StagedError> {
     use rayon::prelude::*;
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-    }
-    let tmp = path.with_extension("tmp");
-    let corrupt = |e: serde_json::Error| StagedError::Corrupt {
-        path: tmp.clone(),
-        message: e.to_string(),
-    };
-    let file = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut z = zstd::stream::write::Encoder::new(io::BufWriter::with_capacity(1 << 20, file), 1)
-        .map_err(io_err(&tmp))?;
     let head = Part {
         docs: Vec::new(),
         read_rejected: part.read_rejected.clone(),
@@ -168,26 +150,26 @@ fn write_part(path: &Path, part: &Part) -> Result<(), StagedError> {
         files_read: part.files_read,
         raw_docs: part.raw_docs,
     };
-    serde_json::to_writer(&mut z, &head).map_err(corrupt)?;
-    z.write_all(b"\n").map_err(io_err(&tmp))?;
-    for batch in part.docs.chunks(PART_BATCH) {
-        let lines: Vec<Vec<u8>> = batch
-            .par_iter()
-            .map(|d| {
-                let mut line = serde_json::to_vec(d)?;
-                line.push(b'\n');
-                Ok(line)
-            })
-            .collect::<Result<_, serde_json::Error>>()
-            .map_err(corrupt)?;
-        for line in lines {
-            z.write_all(&line).map_err(io_err(&tmp))?;
+    spill::write_file(path, |w| {
+        let mut z = zstd::stream::write::Encoder::new(w, 1)?;
+        serde_json::to_writer(&mut z, &head)?;
+        z.write_all(b"\n")?;
+        for batch in part.docs.chunks(PART_BATCH) {
+            let lines: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|d| {
+                    let mut line = serde_json::to_vec(d)?;
+                    line.push(b'\n');
+                    Ok(line)
+                })
+                .collect::<Result<_, serde_json::Error>>()?;
+            for line in lines {
+                z.write_all(&line)?;
+            }
         }
-    }
-    let mut file = z.finish().map_err(io_err(&tmp))?;
-    file.flush().map_err(io_err(&tmp))?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(io_err(path))
+        z.finish().map(drop)
+    })
+    .map_err(io_err(path))
 }
 
 fn read_part(path: &Path) -> Result<Part, StagedError> {
@@ -330,15 +312,7 @@ fn merged_stats(work: &Path, n: usize) -> Result<LineStats, StagedError> {
         stats.merge(read_json(&share)?);
     }
     stats.prune();
-    // A temporary name of this process's own, so two tasks merging at once cannot interleave
-    // their bytes; either rename leaves the same content in place.
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec(&stats).map_err(|e| StagedError::Corrupt {
-        path: tmp.clone(),
-        message: e.to_string(),
-    })?;
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, &path).map_err(io_err(&path))?;
+    write_json(&path, &stats)?;
     Ok(stats)
 }
 

@@ -122,17 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         },
         None => config.run.budget(),
     };
-    let paths: Vec<PathBuf> = if inputs.is_empty() {
-        config.input.paths.clone()
-    } else {
-        inputs
-            .iter()
-            .filter_map(|s| match s {
-                InputSpec::Path(p) => Some(p.clone()),
-                InputSpec::Stdin => None,
-            })
-            .collect()
-    };
+    let paths = pipeline::input_paths(&config, &inputs);
     let stdin = inputs.contains(&InputSpec::Stdin);
     let shares = match (args.shares, input_bytes(&paths, stdin)) {
         (Some(n), _) if !stdin => Some(n.max(1)),

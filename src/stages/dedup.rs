@@ -772,77 +772,80 @@ impl DedupStage {
     /// which later runs compare against without signing it again.
     pub fn sign_complete(&self, docs: &[Doc]) -> Signed {
         let mut signed = self.sign(docs);
-        let bands = self.bands();
         let t = &signed.meta.levels[1];
         let text = &signed.bulk.text;
-        let rows: Vec<(Option<u64>, Vec<u64>)> = (0..t.count())
-            .into_par_iter()
-            .map_init(
-                || (Shingler::new(), Vec::new(), Vec::new()),
-                |(sh, shingles, sig), i| {
-                    let start = t.start[i] as usize;
-                    let p = &text[start..start + t.len[i] as usize];
-                    let mut keys = Vec::with_capacity(bands);
-                    let whole = self.sign_text(sh, shingles, sig, p, &mut keys);
-                    (whole, keys)
-                },
-            )
-            .collect();
-        let mut keys = Vec::with_capacity(rows.len() * bands);
+        let (wholes, keys) = self
+            .sign_texts(t.count(), |i| {
+                let start = t.start[i] as usize;
+                Ok(Cow::Borrowed(&text[start..start + t.len[i] as usize]))
+            })
+            .expect("texts held in memory cannot fail to read");
         let t = &mut signed.meta.levels[1];
-        for (i, (whole, k)) in rows.into_iter().enumerate() {
+        for (i, whole) in wholes.into_iter().enumerate() {
             t.whole[i] = whole.unwrap_or(0);
             t.live[i] = whole.is_some();
-            keys.extend_from_slice(&k);
         }
-        signed.bulk.keys[1] = band_major(&keys, bands);
+        signed.bulk.keys[1] = keys;
         signed.bulk.done[1] = true;
         signed
     }
 
-    /// Signs the listed paragraphs of share `part` that are `active`, filling in their
-    /// whole-signature hashes and storing their band keys with the bulk.
-    fn sign_paragraphs(
-        &self,
-        items: &mut Items,
-        active: &[bool],
-        bulk: &mut dyn Bulk,
-    ) -> io::Result<()> {
-        let bands = self.bands();
+    /// Signs the listed paragraphs of every share whose keys are not stored yet, filling in
+    /// their whole-signature hashes and storing their band keys with the bulk.
+    fn sign_paragraphs(&self, items: &mut Items, bulk: &mut dyn Bulk) -> io::Result<()> {
         for part in 0..items.base.len() - 1 {
             if bulk.has_keys(part, Level::Paragraph) {
                 // An index share, signed when it was written.
                 continue;
             }
-            let range = items.base[part]..items.base[part + 1];
-            let bulk_ref: &dyn Bulk = bulk;
-            let items_ref: &Items = items;
-            let signed: Vec<(Option<u64>, Vec<u64>)> = range
-                .clone()
-                .into_par_iter()
-                .map_init(
-                    || (Shingler::new(), Vec::new(), Vec::new()),
-                    |(sh, shingles, sig), i| {
-                        let mut keys = Vec::with_capacity(bands);
-                        if !active[i] {
-                            keys.resize(bands, 0);
-                            return Ok((None, keys));
-                        }
-                        let text = bulk_ref.text(part, items_ref.start[i], items_ref.len[i])?;
-                        let whole = self.sign_text(sh, shingles, sig, &text, &mut keys);
-                        Ok((whole, keys))
-                    },
-                )
-                .collect::<io::Result<_>>()?;
-            let mut keys = Vec::with_capacity(signed.len() * bands);
-            for (i, (whole, k)) in range.zip(signed) {
-                items.whole[i] = whole.unwrap_or(0);
-                items.live[i] = whole.is_some();
-                keys.extend_from_slice(&k);
+            let base = items.base[part];
+            let n = items.base[part + 1] - base;
+            let (bulk_ref, items_ref): (&dyn Bulk, &Items) = (bulk, items);
+            let (wholes, keys) = self.sign_texts(n, |i| {
+                let i = base + i;
+                bulk_ref.text(part, items_ref.start[i], items_ref.len[i])
+            })?;
+            for (i, whole) in wholes.into_iter().enumerate() {
+                items.whole[base + i] = whole.unwrap_or(0);
+                items.live[base + i] = whole.is_some();
             }
-            bulk.store_keys(part, Level::Paragraph, band_major(&keys, bands))?;
+            bulk.store_keys(part, Level::Paragraph, keys)?;
         }
         Ok(())
+    }
+
+    /// Signs the texts `text(0..n)` in parallel, a block of items per task so that the keys
+    /// are not allocated per item: their whole-signature hashes (`None` for a text without
+    /// shingles) and their band keys, band-major.
+    fn sign_texts<'t>(
+        &self,
+        n: usize,
+        text: impl Fn(usize) -> io::Result<Cow<'t, str>> + Sync,
+    ) -> io::Result<(Vec<Option<u64>>, Vec<u64>)> {
+        const BLOCK: usize = 1024;
+        let bands = self.bands();
+        let blocks: Vec<(Vec<Option<u64>>, Vec<u64>)> = (0..n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map_init(
+                || (Shingler::new(), Vec::new(), Vec::new()),
+                |(sh, shingles, sig), b| {
+                    let items = b * BLOCK..((b + 1) * BLOCK).min(n);
+                    let mut wholes = Vec::with_capacity(items.len());
+                    let mut keys = Vec::with_capacity(items.len() * bands);
+                    for i in items {
+                        wholes.push(self.sign_text(sh, shingles, sig, &text(i)?, &mut keys));
+                    }
+                    Ok((wholes, keys))
+                },
+            )
+            .collect::<io::Result<_>>()?;
+        let mut wholes = Vec::with_capacity(n);
+        let mut keys = Vec::with_capacity(n * bands);
+        for (w, k) in blocks {
+            wholes.extend(w);
+            keys.extend(k);
+        }
+        Ok((wholes, band_major(&keys, bands)))
     }
 
     /// Stages 2–4 at one level: candidate pairs band by band, verified, clustered. Returns
@@ -1169,14 +1172,9 @@ impl DedupStage {
         let mut items = Items::gather(&mut tables, Level::Paragraph, &settled.ordinals, standing);
         items.first_new = first_new;
         drop(tables);
-        let active = vec![true; items.count()];
-        d.summary.paragraphs_compared = active.iter().filter(|&&a| a).count();
-        self.sign_paragraphs(&mut items, &active, bulk)?;
-        let active: Vec<bool> = active
-            .iter()
-            .zip(&items.live)
-            .map(|(a, l)| *a && *l)
-            .collect();
+        d.summary.paragraphs_compared = items.count();
+        self.sign_paragraphs(&mut items, bulk)?;
+        let active = items.live.clone();
         let found = self.level(
             &items,
             Level::Paragraph,
