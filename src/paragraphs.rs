@@ -13,16 +13,26 @@ const WRAP_MIN: usize = 30;
 const WRAP_MAX: usize = 100;
 
 /// Splits lines into paragraphs. `None` entries (removed lines) and blank lines end a block.
-/// A block of several lines is joined into one paragraph only when the document looks
-/// hard-wrapped: no line longer than [`WRAP_MAX`] characters, and most non-final lines of its
-/// multi-line blocks at least [`WRAP_MIN`] long. Otherwise each line is a paragraph. Whitespace
-/// inside a paragraph is collapsed to single spaces.
+/// A block of several lines is joined into paragraphs only when the document looks
+/// hard-wrapped: no line longer than [`WRAP_MAX`] characters, and most lines that would be
+/// joined to the next at least [`WRAP_MIN`] long. Otherwise each line is a paragraph.
+///
+/// In a hard-wrapped document that marks its paragraphs by indentation rather than blank lines
+/// (Reuters-21578 and much wire copy of its age: a paragraph's first line indented, the others
+/// flush), an indented line starts a new paragraph inside its block. Without that, a whole
+/// story is one paragraph, or, when its short paragraph-final lines defeat the wrap test, every
+/// 65-column fragment is one; either way the near-duplicate pass would compare pieces that are
+/// not paragraphs. Whitespace inside a paragraph is collapsed to single spaces.
 pub fn split(lines: &[Option<&str>]) -> Vec<String> {
-    let mut blocks: Vec<Vec<&str>> = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
+    // Blocks of (indent, trimmed line).
+    let mut blocks: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut current: Vec<(usize, &str)> = Vec::new();
     for line in lines {
-        match line.map(str::trim) {
-            Some(l) if !l.is_empty() => current.push(l),
+        match line {
+            Some(l) if !l.trim().is_empty() => {
+                let body = l.trim_start();
+                current.push((l.len() - body.len(), body.trim_end()));
+            }
             _ => {
                 if !current.is_empty() {
                     blocks.push(std::mem::take(&mut current));
@@ -34,33 +44,81 @@ pub fn split(lines: &[Option<&str>]) -> Vec<String> {
         blocks.push(current);
     }
 
-    let wrapped = is_hard_wrapped(&blocks);
+    let starts = paragraph_starts(&blocks);
+    let wrapped = is_hard_wrapped(&blocks, &starts);
     let mut out = Vec::new();
-    for block in blocks {
-        if wrapped {
-            out.push(collapse(&block.join(" ")));
-        } else {
-            out.extend(block.iter().map(|l| collapse(l)));
+    for (block, starts) in blocks.iter().zip(&starts) {
+        if !wrapped {
+            out.extend(block.iter().map(|(_, l)| collapse(l)));
+            continue;
+        }
+        let mut paragraph = String::new();
+        for (i, (_, l)) in block.iter().enumerate() {
+            if starts[i] && !paragraph.is_empty() {
+                out.push(collapse(&paragraph));
+                paragraph.clear();
+            }
+            if !paragraph.is_empty() {
+                paragraph.push(' ');
+            }
+            paragraph.push_str(l);
+        }
+        if !paragraph.is_empty() {
+            out.push(collapse(&paragraph));
         }
     }
     out.retain(|p| !p.is_empty());
     out
 }
 
-fn is_hard_wrapped(blocks: &[Vec<&str>]) -> bool {
+/// For each line of each block, whether it starts a paragraph: the first line of a block, and,
+/// in a document whose flush lines continue paragraphs and whose indented lines begin them, every
+/// line indented past the document's flush margin.
+fn paragraph_starts(blocks: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
+    let margin = blocks.iter().flatten().map(|&(i, _)| i).min().unwrap_or(0);
+    // Indentation marks paragraphs only when there are both flush continuation lines and
+    // indented lines; a document indented throughout, or flush throughout, says nothing by it.
+    let flush_continuations = blocks
+        .iter()
+        .flat_map(|b| b.iter().skip(1))
+        .any(|&(i, _)| i == margin);
+    let indented = blocks
+        .iter()
+        .flat_map(|b| b.iter().skip(1))
+        .any(|&(i, _)| i > margin);
+    let by_indent = flush_continuations && indented;
+    blocks
+        .iter()
+        .map(|b| {
+            b.iter()
+                .enumerate()
+                .map(|(k, &(i, _))| k == 0 || (by_indent && i > margin))
+                .collect()
+        })
+        .collect()
+}
+
+fn is_hard_wrapped(blocks: &[Vec<(usize, &str)>], starts: &[Vec<bool>]) -> bool {
     let longest = blocks
         .iter()
         .flatten()
-        .map(|l| l.chars().count())
+        .map(|(_, l)| l.chars().count())
         .max()
         .unwrap_or(0);
     if longest > WRAP_MAX {
         return false;
     }
+    // The lines that joining would continue: those followed, in their block, by a line that
+    // does not start a paragraph.
     let inner: Vec<usize> = blocks
         .iter()
-        .filter(|b| b.len() > 1)
-        .flat_map(|b| b[..b.len() - 1].iter().map(|l| l.chars().count()))
+        .zip(starts)
+        .flat_map(|(b, s)| {
+            b.windows(2)
+                .zip(&s[1..])
+                .filter(|(_, &next_starts)| !next_starts)
+                .map(|(w, _)| w[0].1.chars().count())
+        })
         .collect();
     // Most inner lines must be long: a list of short items is not a wrapped paragraph.
     !inner.is_empty() && inner.iter().filter(|&&n| n >= WRAP_MIN).count() * 5 >= inner.len() * 4
@@ -114,6 +172,29 @@ mod tests {
         let p = run(text);
         assert_eq!(p.len(), 2);
         assert!(p[0].starts_with("BAHIA BLANCA") && p[0].ends_with("early January."));
+    }
+
+    #[test]
+    fn indented_lines_start_paragraphs_in_wrapped_wire_copy() {
+        // The shape of Reuters-21578 bodies: no blank lines, each paragraph's first line
+        // indented, its last line often short, a table indented row by row.
+        let text = "The Senate cleared away a\nparliamentary obstacle threatening final passage of a 9.4\nbillion dlr money bill for the rest of fiscal 1987 ending\nOctober 1.\n    The Senate voted 64 to 32 to override objections the bill's\nmoney total violated the 1987 budget, a vote that required 60\nvotes for approval.\n    Final passage could come late tonight or tomorrow.\n DEL GRADES                254      236  10629\n TOTAL STOCKS            10353    10336  13583\n Reuter";
+        assert_eq!(
+            run(text),
+            [
+                "The Senate cleared away a parliamentary obstacle threatening final passage of \
+                 a 9.4 billion dlr money bill for the rest of fiscal 1987 ending October 1.",
+                "The Senate voted 64 to 32 to override objections the bill's money total \
+                 violated the 1987 budget, a vote that required 60 votes for approval.",
+                "Final passage could come late tonight or tomorrow.",
+                "DEL GRADES 254 236 10629",
+                "TOTAL STOCKS 10353 10336 13583",
+                "Reuter",
+            ]
+        );
+        // Indented throughout says nothing: the block is one wrapped paragraph.
+        let all = "    Showers continued throughout the week in the Bahia cocoa\n    zone, alleviating the drought since early January and\n    improving prospects for the coming temporao.";
+        assert_eq!(run(all).len(), 1);
     }
 
     #[test]

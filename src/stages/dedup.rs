@@ -227,11 +227,18 @@ struct Features {
     /// Hashes of the numbers in the text, sorted (see [`figures_agree`]); computed only when a
     /// comparison with a short text needs them.
     figures: std::cell::OnceCell<Vec<u64>>,
+    /// Hashes of the names in the text, sorted (see [`names_agree`]); computed only when a
+    /// comparison with a short text needs them.
+    names: std::cell::OnceCell<Vec<u64>>,
 }
 
 impl Features {
     fn figures(&self) -> &[u64] {
         self.figures.get_or_init(|| figures(&self.text))
+    }
+
+    fn names(&self) -> &[u64] {
+        self.names.get_or_init(|| names(&self.text))
     }
 }
 
@@ -246,13 +253,13 @@ const NUMBER_WORDS: [&str; 20] = [
     "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion",
 ];
 
-/// Hashes of the figures in `text` ("28", "6-1/4", "1,500km", "$3.5", "nine"), sorted, repeats
-/// kept: "23 vs 23" and "23 vs 21" are different figures. A figure is a word that starts with a
+/// Hashes of the figures in `text` ("28", "6-1/4", "1,500km", "$3.5", "nine"), in text order,
+/// repeats kept: "23 vs 23" and "23 vs 21" are different figures, and so are "loss three cts vs
+/// loss 12 cts" and "loss 12 cts vs loss three cts". A figure is a word that starts with a
 /// digit (after an opening bracket, quote or currency sign), so the digits inside names such as
 /// "MiG-29" or "w12" are not figures, or a number word.
 fn figures(text: &str) -> Vec<u64> {
-    let mut out: Vec<u64> = text
-        .split_whitespace()
+    text.split_whitespace()
         .filter_map(|w| {
             let w = w.trim_start_matches(|c: char| "([\"'“‘$£€¥".contains(c));
             if w.starts_with(|c: char| c.is_ascii_digit()) {
@@ -268,9 +275,7 @@ fn figures(text: &str) -> Vec<u64> {
                 .any(|n| head.eq_ignore_ascii_case(n))
                 .then(|| xxhash_rust::xxh3::xxh3_64(head.to_ascii_lowercase().as_bytes()))
         })
-        .collect();
-    out.sort_unstable();
-    out
+        .collect()
 }
 
 /// Long texts with at least this many figures each are compared on them too (see
@@ -279,9 +284,10 @@ const FIGURES_MIN_LONG: usize = 4;
 
 /// Whether two texts agree on their figures.
 ///
-/// Short texts: every number of the one with fewer numbers appears in the other, as often (a
-/// copy cut short keeps a subset of the figures; a template line for another company or
-/// another quarter does not). Long texts with at least [`FIGURES_MIN_LONG`] figures each: at
+/// Short texts: the numbers of the one with fewer numbers appear in the other, as often and in
+/// the same order (a copy cut short keeps a subsequence of the figures; a template line for
+/// another company or another quarter does not, nor does a results line with this year's and
+/// last year's figures swapped). Long texts with at least [`FIGURES_MIN_LONG`] figures each: at
 /// least half of the figures of the one with fewer appear in the other. A reprint keeps its
 /// numbers, even cut or copy-edited, while a weekly report or a results table published again
 /// for the next week shares its sentences and changes its numbers ("products supplied rose 2.1
@@ -294,10 +300,18 @@ fn figures_agree(x: &Features, y: &Features) -> bool {
         return true;
     }
     let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    if !short && small.len() < FIGURES_MIN_LONG {
+    if short {
+        // A subsequence, greedily: each figure of the smaller found after the previous one.
+        let mut rest = large.iter();
+        return small.iter().all(|h| rest.any(|x| x == h));
+    }
+    if small.len() < FIGURES_MIN_LONG {
         return true;
     }
-    // Multiset intersection over the two sorted lists.
+    // Multiset intersection, order aside: a long copy may move a paragraph.
+    let (mut small, mut large) = (small.to_vec(), large.to_vec());
+    small.sort_unstable();
+    large.sort_unstable();
     let mut rest = large.iter().peekable();
     let shared = small
         .iter()
@@ -306,11 +320,95 @@ fn figures_agree(x: &Features, y: &Features) -> bool {
             rest.next_if(|x| *x == h).is_some()
         })
         .count();
-    if short {
-        shared == small.len()
-    } else {
-        2 * shared >= small.len()
+    2 * shared >= small.len()
+}
+
+/// Hashes of the names in `text`, sorted, repeats kept: the capitalized words that do not begin
+/// a sentence ("Chicago", "Toledo", "August", "NOTE" after a colon is not one), with opening
+/// quotes and brackets, closing punctuation and a possessive `'s` stripped.
+fn names(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    // The first word, and a word after a sentence end, a colon or a dash, is capitalized by
+    // grammar, not because it is a name; a dateline dropped or added moves that position.
+    let mut initial = true;
+    for w in text.split_whitespace() {
+        let bare = w.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let closing = w.trim_end_matches(|c: char| "\"'”’)]}".contains(c));
+        let ends_sentence =
+            closing.ends_with(['.', '!', '?', ':', ';']) || matches!(w, "-" | "--" | "–" | "—");
+        if !initial && bare.starts_with(char::is_uppercase) {
+            let name = bare.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let name = name
+                .strip_suffix("'s")
+                .or_else(|| name.strip_suffix("’s"))
+                .unwrap_or(name);
+            // Copy desks change the apostrophe's style, not the name: "O'Neill" = "O’Neill".
+            let h = if name.contains('’') {
+                xxhash_rust::xxh3::xxh3_64(name.replace('’', "'").as_bytes())
+            } else {
+                xxhash_rust::xxh3::xxh3_64(name.as_bytes())
+            };
+            out.push(h);
+        }
+        initial = ends_sentence;
     }
+    out.sort_unstable();
+    out
+}
+
+/// Whether two texts agree on their names. Only short texts are compared (see
+/// [`FIGURES_MAX_WORDS`]): they disagree when each has a name the other lacks, counted with
+/// repeats. That is a substitution, the mark of one template filled in twice ("stocks of soybeans
+/// in Chicago" against "of corn in Toledo", "stock dividend in December" against "in August").
+/// A copy cut short, or one that dropped its dateline, only loses names, and agrees.
+fn names_agree(x: &Features, y: &Features) -> bool {
+    if x.words.min(y.words) > FIGURES_MAX_WORDS {
+        return true;
+    }
+    let (a, b) = (x.names(), y.names());
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b) = (false, false);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                only_a = true;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                only_b = true;
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    only_a |= i < a.len();
+    only_b |= j < b.len();
+    !(only_a && only_b)
+}
+
+/// Whether two texts may be copies on what shingles cannot weigh: their figures and names.
+fn facts_agree(x: &Features, y: &Features) -> bool {
+    figures_agree(x, y) && names_agree(x, y)
+}
+
+/// Share of a dropped paragraph's shingles that the kept one must hold. Jaccard links two
+/// versions of a paragraph that each added sentences of their own; dropping one would lose its
+/// sentences, so a paragraph is dropped only when at least this much of it is in what is kept.
+/// A copy-edited or lightly spun reprint is above it (3% of words spun leaves about 94%).
+/// Documents are not held to it: a document that is not dropped whole is still cut paragraph
+/// by paragraph, and `document_share` decides what is left.
+const MIN_COVERAGE: f64 = 0.7;
+
+/// |a ∩ b| / |a| of two sorted, deduplicated hash sets: how much of `a` is in `b`.
+fn coverage(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    // containment() divides by the smaller set; here it is always `a`'s size.
+    containment(a, b) * a.len().min(b.len()) as f64 / a.len() as f64
 }
 
 /// One paragraph (or document) copy found: `member` is a copy of `keep`.
@@ -658,6 +756,7 @@ impl DedupStage {
             words: text.split_whitespace().count(),
             text: text.to_string(),
             figures: std::cell::OnceCell::new(),
+            names: std::cell::OnceCell::new(),
         }
     }
 
@@ -1035,7 +1134,7 @@ impl DedupStage {
 
     /// Whether two items are copies by the verification rule.
     fn verified(&self, x: &Features, y: &Features, use_containment: bool) -> bool {
-        if !figures_agree(x, y) {
+        if !facts_agree(x, y) {
             return false;
         }
         // Short texts (one-line notices, table rows, wrapped lines) built on one template share
@@ -1051,14 +1150,18 @@ impl DedupStage {
     /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
     fn copy_of(&self, member: &Features, kept: &Features, use_containment: bool) -> bool {
         if member.shingles.len().min(kept.shingles.len()) < self.config.short_shingles {
-            return figures_agree(member, kept)
+            return facts_agree(member, kept)
                 && jaccard(&member.shingles, &kept.shingles) >= self.config.short_threshold;
         }
-        figures_agree(member, kept)
-            && (jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
-                || (use_containment
-                    && member.shingles.len() <= kept.shingles.len()
-                    && containment(&member.shingles, &kept.shingles) >= self.config.containment))
+        if !facts_agree(member, kept) {
+            return false;
+        }
+        let covered = coverage(&member.shingles, &kept.shingles);
+        (jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
+            && (!use_containment || covered >= MIN_COVERAGE))
+            || (use_containment
+                && member.shingles.len() <= kept.shingles.len()
+                && covered >= self.config.containment)
     }
 
     fn empty_summary(&self) -> DedupSummary {
@@ -1363,6 +1466,7 @@ mod figure_tests {
             words: text.split_whitespace().count(),
             text: text.to_string(),
             figures: std::cell::OnceCell::new(),
+            names: std::cell::OnceCell::new(),
         }
     }
 
@@ -1374,6 +1478,9 @@ mod figure_tests {
         let c = item("Qtly div 23 cts vs 21 cts prior");
         let d = item("Qtly div 23 cts vs 23 cts prior qtr");
         assert!(!figures_agree(&c, &d));
+        let e = item("Shr loss three cts vs loss 12 cts");
+        let f = item("Shr loss 12 cts vs loss three cts");
+        assert!(!figures_agree(&e, &f));
     }
 
     #[test]
@@ -1385,8 +1492,37 @@ mod figure_tests {
         assert!(figures_agree(&item("No numbers at all here."), &full));
         assert_eq!(
             figures("Page 12, then 1,500km and 3.5."),
-            figures("3.5 1,500km 12")
+            figures("12 1,500km 3.5")
         );
+    }
+
+    #[test]
+    fn a_template_filled_in_with_other_names_disagrees_and_a_cut_copy_agrees() {
+        let soy = item(
+            "of soybeans in Chicago as of Friday, April 3, deliverable against Chicago Board \
+             of Trade futures in 000's bushels -",
+        );
+        let corn = item(
+            "of corn in Toledo as of Friday, April 3, deliverable against Chicago Board of \
+             Trade futures (in 000's bushels) -",
+        );
+        assert!(!names_agree(&soy, &corn));
+        let dec = item("NOTE: Share adjusted for five pct stock dividend in December 1986.");
+        let aug = item("NOTE: Share adjusted for five pct stock dividend in August 1986.");
+        assert!(!names_agree(&dec, &aug));
+        // A cut copy, and one without its dateline, only lose names.
+        let full = item(
+            "LONDON - Britain's central bank held rates on Thursday, the Bank of England said, \
+             and Governor Mervyn King warned of inflation.",
+        );
+        let cut = item("Britain's central bank held rates on Thursday, the Bank of England said.");
+        assert!(names_agree(&full, &cut));
+        assert!(names_agree(&cut, &full));
+        assert_eq!(
+            names("Mr Smith met Jones' aide. He left."),
+            names("and Smith Jones")
+        );
+        assert_eq!(names("and O'Neill's"), names("and O’Neill"));
     }
 
     #[test]
