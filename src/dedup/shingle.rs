@@ -47,6 +47,14 @@ impl Shingler {
     /// Clears `out` and fills it with the sorted, deduplicated hashes of the word `n`-grams
     /// of `text`, as [`shingle_hashes`] documents.
     pub fn shingle_into(&mut self, text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
+        self.hashes_into(text, n, seed, out);
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The same hashes as [`Shingler::shingle_into`] in text order, repeats kept: all that a
+    /// MinHash signature needs (a minimum ignores order and repeats), without the sort.
+    pub fn hashes_into(&mut self, text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
         out.clear();
         self.tokenize(text);
         let count = self.ends.len();
@@ -72,54 +80,66 @@ impl Shingler {
             let end = self.ends[first + n - 1];
             out.push(xxh3_64_with_seed(&self.buf[start..end], seed));
         }
-        out.sort_unstable();
-        out.dedup();
     }
 
     /// Fills `buf` and `ends` with the normalized tokens of `text`.
     fn tokenize(&mut self, text: &str) {
-        self.buf.clear();
-        self.ends.clear();
+        // Local vectors: behind `&mut self` the compiler would store each length back to
+        // memory on every byte.
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut ends = std::mem::take(&mut self.ends);
+        buf.clear();
+        ends.clear();
+        buf.reserve(text.len() + 1);
         // True while a token has been started and not yet ended.
         let mut open = false;
-        for c in text.chars() {
-            if c.is_ascii() {
-                let b = c as u8;
-                if b.is_ascii_alphanumeric() {
-                    self.buf.push(b.to_ascii_lowercase());
-                    open = true;
-                } else if b.is_ascii_whitespace() || b == b'-' || b == b'/' {
-                    self.end_token(&mut open);
+        let mut end_token = |buf: &mut Vec<u8>, open: &mut bool| {
+            if *open {
+                ends.push(buf.len());
+                buf.push(b' ');
+                *open = false;
+            }
+        };
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // News text is mostly ASCII: bytes are classified by a table, without decoding.
+            if b.is_ascii() {
+                match ASCII_CLASS[b as usize] {
+                    WORD => {
+                        buf.push(b.to_ascii_lowercase());
+                        open = true;
+                    }
+                    BREAK => end_token(&mut buf, &mut open),
+                    // Any other ASCII character is punctuation or a symbol: dropped in place.
+                    _ => {}
                 }
-                // Any other ASCII character is punctuation or a symbol: dropped in place.
+                i += 1;
                 continue;
             }
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            i += c.len_utf8();
             if is_scriptio_continua(c) {
-                self.end_token(&mut open);
-                push_char(&mut self.buf, c);
+                end_token(&mut buf, &mut open);
+                push_char(&mut buf, c);
                 open = true;
-                self.end_token(&mut open);
+                end_token(&mut buf, &mut open);
             } else if c.is_alphanumeric() {
                 // Lower-casing can add a combining mark ('İ' becomes 'i' + U+0307); marks are
                 // dropped everywhere else, so they are dropped here too to keep both spellings
                 // equal.
                 for lower in c.to_lowercase().filter(|l| l.is_alphanumeric()) {
-                    push_char(&mut self.buf, lower);
+                    push_char(&mut buf, lower);
                 }
                 open = true;
             } else if c.is_whitespace() || ends_token(c) {
-                self.end_token(&mut open);
+                end_token(&mut buf, &mut open);
             }
         }
-        self.end_token(&mut open);
-    }
-
-    fn end_token(&mut self, open: &mut bool) {
-        if *open {
-            self.ends.push(self.buf.len());
-            self.buf.push(b' ');
-            *open = false;
-        }
+        end_token(&mut buf, &mut open);
+        self.buf = buf;
+        self.ends = ends;
     }
 }
 
@@ -180,6 +200,27 @@ fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     }
     inter
 }
+
+/// ASCII byte classes for the tokenizer: letters and digits are kept, whitespace, dashes and
+/// slashes end a token, everything else is dropped in place.
+const WORD: u8 = 1;
+const BREAK: u8 = 2;
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            WORD
+        } else if c.is_ascii_whitespace() || c == b'-' || c == b'/' {
+            BREAK
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 fn push_char(buf: &mut Vec<u8>, c: char) {
     let mut tmp = [0u8; 4];
@@ -289,6 +330,17 @@ mod tests {
     #[test]
     fn repeated_shingles_are_deduplicated() {
         assert_eq!(shingles("la la la la la", 2).len(), 1);
+    }
+
+    #[test]
+    fn unsorted_hashes_are_the_same_set() {
+        let text = "The bank said on Wednesday that the bank would, as the bank said, wait.";
+        let mut raw = Vec::new();
+        Shingler::new().hashes_into(text, 2, 7, &mut raw);
+        assert_eq!(raw.len(), 13);
+        raw.sort_unstable();
+        raw.dedup();
+        assert_eq!(raw, shingles(text, 2));
     }
 
     #[test]

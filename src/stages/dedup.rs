@@ -261,7 +261,12 @@ const NUMBER_WORDS: [&str; 20] = [
 fn figures(text: &str) -> Vec<u64> {
     text.split_whitespace()
         .filter_map(|w| {
-            let w = w.trim_start_matches(|c: char| "([\"'“‘$£€¥".contains(c));
+            let w = w.trim_start_matches(|c: char| {
+                matches!(
+                    c,
+                    '(' | '[' | '"' | '\'' | '“' | '‘' | '$' | '£' | '€' | '¥'
+                )
+            });
             if w.starts_with(|c: char| c.is_ascii_digit()) {
                 let end = w
                     .find(|c: char| !(c.is_ascii_digit() || ".,/-".contains(c)))
@@ -269,7 +274,13 @@ fn figures(text: &str) -> Vec<u64> {
                 let number = w[..end].trim_end_matches(['.', ',', '/', '-']);
                 return Some(xxhash_rust::xxh3::xxh3_64(number.as_bytes()));
             }
+            // Most words are not number words: the length and first letter of every number
+            // word rule them out before any comparison (this runs on every word compared).
             let head = w.split(['-', ',', '.', ';', ':', ')']).next().unwrap_or("");
+            let first = head.as_bytes().first()?.to_ascii_lowercase();
+            if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
+                return None;
+            }
             NUMBER_WORDS
                 .iter()
                 .any(|n| head.eq_ignore_ascii_case(n))
@@ -770,7 +781,7 @@ impl DedupStage {
         text: &str,
         keys: &mut Vec<u64>,
     ) -> Option<u64> {
-        shingler.shingle_into(text, self.config.shingle_size, self.config.seed, shingles);
+        shingler.hashes_into(text, self.config.shingle_size, self.config.seed, shingles);
         sig.resize(self.hasher.num_perm(), EMPTY);
         self.hasher.signature_into(shingles, sig);
         let live = sig.first() != Some(&EMPTY);
@@ -1481,6 +1492,15 @@ mod figure_tests {
         let e = item("Shr loss three cts vs loss 12 cts");
         let f = item("Shr loss 12 cts vs loss three cts");
         assert!(!figures_agree(&e, &f));
+    }
+
+    #[test]
+    fn every_number_word_passes_the_quick_guard() {
+        for n in NUMBER_WORDS {
+            assert_eq!(figures(&n.to_uppercase()).len(), 1, "{n}");
+            assert_eq!(figures(&format!("({n}-day")).len(), 1, "{n}");
+        }
+        assert!(figures("nine-tenths Ninety none of the other words").len() == 1);
     }
 
     #[test]
