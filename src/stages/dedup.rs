@@ -242,6 +242,34 @@ impl Features {
     }
 }
 
+/// `text.split_whitespace().count()`, but stopping at `cap`: callers only ask whether a text
+/// reaches a length, and this runs on every paragraph. ASCII bytes are classified without
+/// decoding.
+fn count_words(text: &str, cap: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut words, mut in_word, mut i) = (0, false, 0);
+    while i < bytes.len() && words < cap {
+        let b = bytes[i];
+        let space = if b.is_ascii() {
+            i += 1;
+            // char::is_whitespace on ASCII: tab, line feed, vertical tab, form feed, carriage
+            // return and space.
+            matches!(b, b'\t'..=b'\r' | b' ')
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            i += c.len_utf8();
+            c.is_whitespace()
+        };
+        if space {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            words += 1;
+        }
+    }
+    words
+}
+
 /// Texts at most this many words long are compared on their figures too. Short texts built on
 /// one template ("Qtly div 28 cts vs 26 cts prior", a results table line, a line-up) share
 /// most of their shingles and differ only in their numbers, which are the news.
@@ -764,7 +792,7 @@ impl DedupStage {
         );
         Features {
             shingles,
-            words: text.split_whitespace().count(),
+            words: count_words(text, FIGURES_MAX_WORDS + 1),
             text: text.to_string(),
             figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
@@ -830,7 +858,8 @@ impl DedupStage {
                     let mut paragraphs = Vec::new();
                     let mut at = 0u64;
                     for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
-                        if p.split_whitespace().count() >= self.config.min_paragraph_words {
+                        let least = self.config.min_paragraph_words;
+                        if count_words(p, least) >= least {
                             paragraphs.push((i as u32, at, p.len() as u32));
                         }
                         at += p.len() as u64 + 1;
@@ -1492,6 +1521,21 @@ mod figure_tests {
         let e = item("Shr loss three cts vs loss 12 cts");
         let f = item("Shr loss 12 cts vs loss three cts");
         assert!(!figures_agree(&e, &f));
+    }
+
+    #[test]
+    fn count_words_is_split_whitespace_capped() {
+        for text in [
+            "",
+            " a  b\tc\x0bd\u{a0}e\u{2003}f\n",
+            "one",
+            "  ",
+            "é ü\u{3000}x",
+        ] {
+            let all = text.split_whitespace().count();
+            assert_eq!(count_words(text, usize::MAX), all, "{text:?}");
+            assert_eq!(count_words(text, 2), all.min(2), "{text:?}");
+        }
     }
 
     #[test]
