@@ -4,8 +4,9 @@
 //! Inputs, in graded sizes (64 KiB, 1 MiB, 8 MiB): the BBC News full-text articles
 //! (`../shared/data/bbc-news-fulltext/bbc/<category>/NNN.txt`, one document each, in path order)
 //! when `../shared` is present, else the five seed articles of `raw/` repeated. Each document is
-//! classified on its own, as the pipeline does: `clean_lines` (no source statistics) and then the
-//! paragraph split. Two groups: `boilerplate/all` runs every layer of the default rules;
+//! classified on its own, as the pipeline does: `clean_lines_with` (no source statistics, one
+//! [`Scratch`](copydesk::boilerplate::Scratch) kept across documents as each pipeline thread
+//! keeps one) and then the paragraph split. Two groups: `boilerplate/all` runs every layer of the default rules;
 //! `boilerplate/patterns+repeats` turns the edge and menu layers off, which is the issue's
 //! "pattern and repeat layers" figure.
 //!
@@ -14,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use copydesk::boilerplate::{clean_lines, Rules};
+use copydesk::boilerplate::{clean_lines_with, Rules, Scratch};
 use copydesk::config::{BoilerplateConfig, Config};
 use copydesk::paragraphs;
 use copydesk::stages::boilerplate::rule_spec;
@@ -80,13 +81,12 @@ fn corpus(docs: &[String], size: usize) -> Vec<String> {
     out
 }
 
-fn run(docs: &[String], rules: &Rules) -> usize {
+fn run(docs: &[String], rules: &Rules, scratch: &mut Scratch) -> usize {
     let mut paragraphs_out = 0;
     for doc in docs {
         let lines: Vec<&str> = doc.split('\n').collect();
-        let cleaned = clean_lines(&lines, rules, &|_| false);
-        let kept: Vec<Option<&str>> = cleaned.lines.iter().map(|l| l.as_deref()).collect();
-        paragraphs_out += paragraphs::split(&kept).len();
+        let cleaned = clean_lines_with(&lines, rules, scratch, &|_| false);
+        paragraphs_out += paragraphs::split(&cleaned.lines).len();
     }
     paragraphs_out
 }
@@ -97,6 +97,7 @@ fn bench(c: &mut Criterion) {
     assert!(!docs.is_empty(), "no input documents found");
     for (group_name, edges) in [("all", true), ("patterns+repeats", false)] {
         let rules = rules(&config.boilerplate, edges);
+        let mut scratch = rules.scratch();
         let mut group = c.benchmark_group(format!("boilerplate/{group_name}"));
         group
             .sample_size(10)
@@ -109,7 +110,7 @@ fn bench(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new(name, format!("{}KiB", size >> 10)),
                 &input,
-                |b, input| b.iter(|| run(input, &rules)),
+                |b, input| b.iter(|| run(input, &rules, &mut scratch)),
             );
         }
         group.finish();

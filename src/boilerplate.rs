@@ -7,8 +7,12 @@
 //! statistics); and short non-sentences at the head and tail. Every removal carries its layer as
 //! the reason. This module knows nothing of configuration files, documents or I/O: the stage in
 //! `stages::boilerplate` builds the rules from `[boilerplate]` and records the removals.
+//!
+//! The rules are shared by every thread; a [`Scratch`] is one thread's working state (its own
+//! copies of the regular expressions and the per-document buffers), which the caller keeps from
+//! one document to the next with [`clean_lines_with`].
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::automaton::OverlappingState;
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
@@ -76,6 +80,8 @@ pub struct Removal {
 /// The compiled rule set. Build once, share across threads.
 #[derive(Debug)]
 pub struct Rules {
+    /// Tells a [`Scratch`] made for these rules from one made for others.
+    id: u64,
     /// Whole-line phrases, wire credits and prefixes in one automaton over line keys.
     phrases: AhoCorasick,
     phrase_kinds: Vec<(PhraseKind, String)>,
@@ -155,7 +161,10 @@ impl Rules {
             .iter()
             .map(|p| Regex::new(p))
             .collect::<Result<_, _>>()?;
+        // Ids only need to differ between the rule sets of one process.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Ok(Rules {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             phrases,
             phrase_kinds,
             max_prefix_words: spec.max_prefix_words,
@@ -174,20 +183,66 @@ impl Rules {
     pub fn corpus_max_words(&self) -> usize {
         self.corpus_max_words
     }
+
+    /// A fresh working state for [`clean_lines_with`] with these rules.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            rules: self.id,
+            patterns: self.patterns.clone(),
+            trailing: self.trailing.clone(),
+            captions: self.captions.clone(),
+            keys: Keys::default(),
+            word_counts: Vec::new(),
+            repeat_hash: Vec::new(),
+            template: Vec::new(),
+            repeats: Vec::new(),
+            buf: String::new(),
+        }
+    }
 }
 
-/// The keys of a document's lines in one buffer: one allocation per document, not per line.
+/// One thread's working state for [`clean_lines_with`], kept from one document to the next.
+///
+/// A `regex` value hands out its search cache cheaply only to the first thread that used it;
+/// every other thread takes the cache from a locked pool on each search, several times a line.
+/// A scratch holds its own copies of the expressions (a copy shares the compiled program and
+/// has a pool of its own), so the thread that owns the scratch always takes the fast path. The
+/// buffers of one document are reused by the next.
+#[derive(Debug)]
+pub struct Scratch {
+    /// The id of the [`Rules`] this was made for.
+    rules: u64,
+    patterns: RegexSet,
+    trailing: Vec<Regex>,
+    captions: RegexSet,
+    keys: Keys,
+    word_counts: Vec<usize>,
+    repeat_hash: Vec<u64>,
+    template: Vec<bool>,
+    /// Candidates of the repeat layer: (hash, line).
+    repeats: Vec<(u64, usize)>,
+    /// The key of the current line.
+    buf: String,
+}
+
+impl Scratch {
+    /// Whether this was made for `rules`.
+    pub fn fits(&self, rules: &Rules) -> bool {
+        self.rules == rules.id
+    }
+}
+
+/// The keys of a document's lines in one buffer, reused from one document to the next.
+#[derive(Debug, Default)]
 struct Keys {
     text: String,
     ends: Vec<usize>,
 }
 
 impl Keys {
-    fn with_capacity(lines: usize) -> Keys {
-        Keys {
-            text: String::new(),
-            ends: Vec::with_capacity(lines),
-        }
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
     }
 
     fn push(&mut self, key: &str) {
@@ -223,33 +278,39 @@ fn prefix_at_char(line: &str, max: usize) -> &str {
 /// Writes the comparison key of a line into `out`: lower case, punctuation dropped, words
 /// separated by one space. Two lines that differ only in case, spacing or punctuation share a key.
 pub fn line_key(line: &str, out: &mut String) {
-    out.clear();
-    if line.is_ascii() {
-        // The fast path for most news lines: bytes in, bytes out, the same key.
-        let mut key = std::mem::take(out).into_bytes();
-        // The key is never longer than the line: a separator is written only in place of a
-        // byte that wrote nothing.
-        key.clear();
-        key.resize(line.len(), 0);
-        let mut n = 0;
-        let mut pending_space = false;
-        for &b in line.as_bytes() {
-            if b.is_ascii_alphanumeric() {
-                if pending_space && n > 0 {
-                    key[n] = b' ';
-                    n += 1;
-                }
-                pending_space = false;
-                key[n] = b.to_ascii_lowercase();
-                n += 1;
-            } else if is_ascii_space(b) | (b == b'-') | (b == b'/') | (b == b'|') {
-                pending_space = true;
-            }
-        }
-        key.truncate(n);
-        *out = String::from_utf8(key).expect("ASCII in, ASCII out");
+    // The fast path for most news lines: bytes in, bytes out, the same key as the char rules.
+    // One pass with no branch on the byte's class, so no test of the whole line for ASCII
+    // first: a non-ASCII byte is noted and the line goes to the char rules.
+    let mut key = std::mem::take(out).into_bytes();
+    // The key is never longer than the line: a byte writes at most one byte.
+    key.clear();
+    key.resize(line.len(), 0);
+    let mut n = 0;
+    // Whether the last byte written is a separator (or none is written yet): one separator
+    // stands for a run of them, and none starts the key.
+    let mut after_space = true;
+    let mut high = 0;
+    for &b in line.as_bytes() {
+        high |= b;
+        let k = ASCII_KEY[usize::from(b)];
+        key[n] = k;
+        let write = (k > KEY_SPACE) | ((k == KEY_SPACE) & !after_space);
+        after_space = if write { k == KEY_SPACE } else { after_space };
+        n += usize::from(write);
+    }
+    // At most one separator ends the key; it separates nothing.
+    n -= usize::from(n > 0 && key[n - 1] == KEY_SPACE);
+    key.truncate(n);
+    *out = String::from_utf8(key).expect("only ASCII bytes are written");
+    if high.is_ascii() {
         return;
     }
+    line_key_chars(line, out);
+}
+
+/// [`line_key`] by the char rules, for any line.
+fn line_key_chars(line: &str, out: &mut String) {
+    out.clear();
     let mut pending_space = false;
     for c in line.chars() {
         if c.is_alphanumeric() {
@@ -269,8 +330,30 @@ pub fn line_key(line: &str, out: &mut String) {
     }
 }
 
+/// [`ASCII_KEY`]: a byte that writes nothing (punctuation, or any non-ASCII byte).
+const KEY_DROP: u8 = 0;
+/// [`ASCII_KEY`]: a byte that separates words, written as a space.
+const KEY_SPACE: u8 = b' ';
+
+/// What each byte writes to a line key on the ASCII path: [`KEY_DROP`], [`KEY_SPACE`], or its
+/// lower-case letter or digit (all above `KEY_SPACE`). The char rules, for ASCII.
+const ASCII_KEY: [u8; 256] = {
+    let mut table = [KEY_DROP; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        } else if is_ascii_space(c) || c == b'-' || c == b'/' || c == b'|' {
+            table[b] = KEY_SPACE;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// `char::is_whitespace` on an ASCII byte: space, tab, and line feed through carriage return.
-fn is_ascii_space(b: u8) -> bool {
+const fn is_ascii_space(b: u8) -> bool {
     (b == b' ') | (b.wrapping_sub(b'\t') < 5)
 }
 
@@ -279,25 +362,41 @@ pub fn key_hash(key: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
-/// Words of a line, counted up to `cap`: every layer only compares the count with a threshold
-/// below the cap, and a long paragraph need not be scanned to its end.
-fn word_count(line: &str, cap: usize) -> usize {
-    if line.is_ascii() {
-        // The same count as `split_whitespace` on ASCII: word starts.
-        let mut count = 0;
-        let mut prev_space = true;
-        for &b in line.as_bytes() {
-            let space = is_ascii_space(b);
-            count += usize::from(prev_space & !space);
-            prev_space = space;
-            if count > cap {
-                break;
-            }
+/// Words of a line as `split_whitespace` counts them, counted up to `cap`: every caller only
+/// compares the count with a threshold below the cap, and a long paragraph need not be scanned
+/// to its end.
+pub fn word_count(line: &str, cap: usize) -> usize {
+    // On ASCII, words are counted by their starts, a chunk of bytes at a time with no branch
+    // inside a chunk (the compiler vectorizes that loop), and the cap is tested between chunks.
+    // A chunk with a non-ASCII byte sends the line to `split_whitespace`, which knows Unicode
+    // spaces; the word starts counted before it stand, since they are all in ASCII bytes.
+    const CHUNK: usize = 64;
+    let mut count = 0;
+    let mut prev_space = true;
+    for chunk in line.as_bytes().chunks(CHUNK) {
+        if !chunk.is_ascii() {
+            return line.split_whitespace().take(cap).count();
         }
-        count.min(cap)
-    } else {
-        line.split_whitespace().take(cap).count()
+        count += word_starts(chunk, prev_space);
+        if count >= cap {
+            return cap;
+        }
+        prev_space = chunk.last().copied().is_some_and(is_ascii_space);
     }
+    count
+}
+
+/// The words that start in `chunk` of ASCII bytes, the byte before it a space or not.
+fn word_starts(chunk: &[u8], prev_space: bool) -> usize {
+    let first = chunk
+        .first()
+        .is_some_and(|&b| prev_space & !is_ascii_space(b));
+    let rest = chunk
+        .iter()
+        .zip(&chunk[1..])
+        .map(|(&a, &b)| usize::from(is_ascii_space(a) & !is_ascii_space(b)))
+        .sum::<usize>();
+    usize::from(first) + rest
 }
 
 const STOP_WORDS: &[&str] = &[
@@ -379,9 +478,10 @@ fn headline_guard(
 
 /// The outcome of [`clean_lines`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cleaned {
-    /// Each input line: `None` when removed, else its (possibly shortened) text.
-    pub lines: Vec<Option<String>>,
+pub struct Cleaned<'a> {
+    /// Each input line: `None` when removed, else its text without trailing whitespace, possibly
+    /// shortened by the trailing layer; always a prefix of the input line, so never a copy.
+    pub lines: Vec<Option<&'a str>>,
     /// What was removed, in line order.
     pub removals: Vec<Removal>,
 }
@@ -389,15 +489,50 @@ pub struct Cleaned {
 /// Classifies the lines of one document. `is_template` answers, for a line key's hash, whether
 /// the line recurs across documents of this document's source (pass `|_| false` without
 /// statistics). Blank lines are kept as they are: they carry paragraph structure.
-pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> bool) -> Cleaned {
-    let mut out: Vec<Option<String>> = lines
-        .iter()
-        .map(|l| Some(l.trim_end().to_string()))
-        .collect();
+///
+/// This makes a [`Scratch`] for the one call; a caller classifying many documents keeps one per
+/// thread and calls [`clean_lines_with`].
+pub fn clean_lines<'a>(
+    lines: &[&'a str],
+    rules: &Rules,
+    is_template: &dyn Fn(u64) -> bool,
+) -> Cleaned<'a> {
+    clean_lines_with(lines, rules, &mut rules.scratch(), is_template)
+}
+
+/// [`clean_lines`] with a working state that the caller keeps from one document to the next.
+///
+/// # Panics
+///
+/// When `scratch` was made for other rules (see [`Scratch::fits`]).
+pub fn clean_lines_with<'a>(
+    lines: &[&'a str],
+    rules: &Rules,
+    scratch: &mut Scratch,
+    is_template: &dyn Fn(u64) -> bool,
+) -> Cleaned<'a> {
+    assert!(
+        scratch.fits(rules),
+        "a scratch holds the expressions of the rules it was made for"
+    );
+    let Scratch {
+        patterns,
+        trailing,
+        captions,
+        keys,
+        word_counts,
+        repeat_hash,
+        template,
+        repeats,
+        buf,
+        ..
+    } = scratch;
+    let mut out: Vec<Option<&'a str>> = lines.iter().map(|l| Some(l.trim_end())).collect();
     let mut reasons: Vec<Option<(Reason, Option<String>)>> = vec![None; lines.len()];
     let mut fragments: Vec<Removal> = Vec::new();
-    let mut keys = Keys::with_capacity(lines.len());
-    let mut template = vec![false; lines.len()];
+    keys.clear();
+    template.clear();
+    template.resize(lines.len(), false);
     let cap = 1 + [
         rules.max_prefix_words,
         rules.corpus_max_words,
@@ -408,8 +543,8 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     .into_iter()
     .max()
     .unwrap_or(0);
-    let word_counts: Vec<usize> = lines.iter().map(|l| word_count(l, cap)).collect();
-    let mut buf = String::new();
+    word_counts.clear();
+    word_counts.extend(lines.iter().map(|l| word_count(l, cap)));
 
     // Layer 1: configured phrases, prefixes, wire credits, regular expressions, source templates.
     let mut after_wire = false;
@@ -418,19 +553,20 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     // layers), and the repeat layer compares them by a hash of the whole line. Computing full
     // keys of long paragraphs was most of this function's time.
     let short_words = rules.max_prefix_words.max(rules.corpus_max_words);
-    let mut repeat_hash: Vec<u64> = vec![0; lines.len()];
+    repeat_hash.clear();
+    repeat_hash.resize(lines.len(), 0);
     for (i, line) in lines.iter().enumerate() {
         let line = line.trim();
         let words = word_counts[i];
         if words > short_words {
-            line_key(prefix_at_char(line, LONG_KEY_BYTES), &mut buf);
-            keys.push(&buf);
+            line_key(prefix_at_char(line, LONG_KEY_BYTES), buf);
+            keys.push(buf);
             repeat_hash[i] = xxhash_rust::xxh3::xxh3_64(line.as_bytes()) | 1;
         } else {
-            line_key(line, &mut buf);
-            keys.push(&buf);
+            line_key(line, buf);
+            keys.push(buf);
             // Short keys hash even, long lines odd: the two kinds never meet in one group.
-            repeat_hash[i] = key_hash(&buf) & !1;
+            repeat_hash[i] = key_hash(buf) & !1;
         }
         if buf.is_empty() {
             if !line.is_empty() {
@@ -473,8 +609,8 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
         if hit.is_none() {
             // `is_match` stops at the first match (or as soon as every anchored pattern has
             // failed); the set of matches is only worth computing for the rare line that hits.
-            let first = if rules.patterns.is_match(line) {
-                rules.patterns.matches(line).iter().next()
+            let first = if patterns.is_match(line) {
+                patterns.matches(line).iter().next()
             } else {
                 None
             };
@@ -488,7 +624,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
         template[i] = hit.is_none()
             && words <= rules.corpus_max_words
             && !buf.bytes().any(|b| b.is_ascii_digit())
-            && is_template(key_hash(&buf));
+            && is_template(key_hash(buf));
         after_wire = matches!(hit, Some((Reason::WireCredit, _)));
         match hit {
             Some(h) => reasons[i] = Some(h),
@@ -496,8 +632,8 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
             None => {
                 // Trailing fragments: cut only when what stays ends like a sentence, so a
                 // sentence that merely ends in "page 12" of something is left alone.
-                for re in &rules.trailing {
-                    let current = out[i].as_deref().unwrap_or("");
+                for re in trailing.iter() {
+                    let current = out[i].unwrap_or("");
                     if let Some(m) = re.find(current) {
                         let head = &current[..m.start()];
                         if m.end() == current.len() && ends_like_sentence(head) {
@@ -507,7 +643,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
                                 reason: Reason::Trailing,
                                 rule: Some(re.as_str().to_string()),
                             });
-                            out[i] = Some(head.trim_end().to_string());
+                            out[i] = Some(head.trim_end());
                         }
                     }
                 }
@@ -517,18 +653,19 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
 
     // Layer 2: repeats inside the document. Captions go entirely; other repeats keep the first.
     if rules.repeats {
-        let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+        repeats.clear();
         for (i, key) in (0..lines.len()).map(|i| (i, &keys[i])) {
             if !key.is_empty() && reasons[i].is_none() && !template[i] && key.contains(' ') {
-                seen.entry(repeat_hash[i]).or_default().push(i);
+                repeats.push((repeat_hash[i], i));
             }
         }
-        let mut groups: Vec<Vec<usize>> = seen.into_values().filter(|v| v.len() > 1).collect();
-        groups.sort();
-        for group in groups {
-            let caption = group.iter().any(|&i| rules.captions.is_match(lines[i]));
+        // Sorted, the lines of one hash form a run in line order: the groups come without a map
+        // of vectors, which cost an allocation per distinct line.
+        repeats.sort_unstable();
+        for group in repeats.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            let caption = group.iter().any(|&(_, i)| captions.is_match(lines[i]));
             let skip = if caption { 0 } else { 1 };
-            for &i in &group[skip..] {
+            for &(_, i) in &group[skip..] {
                 reasons[i] = Some((
                     if caption {
                         Reason::Caption
@@ -546,7 +683,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     // edge. The few lines just before the first body sentence (headline, byline, date) are kept
     // by the source-template, edge and menu layers.
     let body_sentences: Vec<usize> = (0..lines.len())
-        .filter(|&i| is_body_sentence(i, lines, &keys, &word_counts, &reasons))
+        .filter(|&i| is_body_sentence(i, lines, keys, word_counts, &reasons))
         .collect();
     // The body starts at the first of two body sentences close together: a teaser sentence
     // alone in the navigation is not the article yet.
@@ -560,7 +697,7 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
     let guarded = if body_sentences.is_empty() {
         Vec::new()
     } else {
-        headline_guard(body_start, &word_counts, &reasons)
+        headline_guard(body_start, word_counts, &reasons)
     };
     for (i, t) in template.iter().enumerate() {
         if *t && reasons[i].is_none() && !guarded.contains(&i) {
@@ -575,12 +712,9 @@ pub fn clean_lines(lines: &[&str], rules: &Rules, is_template: &dyn Fn(u64) -> b
             !guarded.contains(&i)
                 && is_edge_candidate(lines[i], &keys[i], word_counts[i], rules.edge_max_words)
         };
-        let forward: Vec<usize> = (0..lines.len()).collect();
-        for order in [
-            forward.clone(),
-            forward.into_iter().rev().collect::<Vec<_>>(),
-        ] {
-            for i in order {
+        let n = lines.len();
+        for from_head in [true, false] {
+            for i in (0..n).map(|k| if from_head { k } else { n - 1 - k }) {
                 if keys[i].is_empty() || reasons[i].is_some() {
                     continue;
                 }
@@ -727,16 +861,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            c.lines[8].as_deref(),
+            c.lines[8],
             Some("Ankara has been severely tested over Syria.")
         );
         assert_eq!(
-            c.lines[7].as_deref(),
+            c.lines[7],
             Some(lines[7]),
             "a sentence mentioning a page stays"
         );
         assert_eq!(
-            c.lines[3].as_deref(),
+            c.lines[3],
             Some(lines[3]),
             "a headline with a stop word stays"
         );
@@ -906,6 +1040,32 @@ mod tests {
             let words = line.split_whitespace().count();
             assert_eq!(word_count(line, 100), words, "{line:?}");
             assert_eq!(word_count(line, 1), words.min(1), "{line:?}");
+        }
+    }
+
+    /// Lines of ASCII text and controls, then any of a few non-ASCII letters and spaces: long
+    /// enough for several chunks of [`word_count`], with the non-ASCII part anywhere.
+    fn mixed_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        let ascii = "[ -~\t\n\x0b\x0c\r\x00-\x08\x1f\x7f]{0,200}";
+        let mixed = "[ -~\té\u{a0}\u{2003}\u{2014}]{0,60}";
+        (ascii, mixed, ascii).prop_map(|(a, b, c)| a + &b + &c)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_paths_agree_with_the_char_rules(
+            line in proptest::prop_oneof![mixed_line(), "[ -~\t\n\x0b\r]{0,300}"]
+        ) {
+            let mut fast = String::from("left over");
+            line_key(&line, &mut fast);
+            let mut slow = String::new();
+            line_key_chars(&line, &mut slow);
+            proptest::prop_assert_eq!(fast, slow);
+            let words = line.split_whitespace().count();
+            for cap in [0, 1, 3, 13, 40, 1000] {
+                proptest::prop_assert_eq!(word_count(&line, cap), words.min(cap));
+            }
         }
     }
 

@@ -1,11 +1,20 @@
 //! The boilerplate stage: builds [`Rules`] from `[boilerplate]` and applies them to a document's
 //! lines, recording every removal with its layer as the reason.
 
-use crate::boilerplate::{clean_lines, Cleaned, RuleSpec, Rules};
+use std::cell::RefCell;
+
+use crate::boilerplate::{clean_lines_with, Cleaned, RuleSpec, Rules, Scratch};
 use crate::config::BoilerplateConfig;
 use crate::doc::{Doc, Removed};
 use crate::paragraphs;
 use crate::stages::line_stats::LineStats;
+
+thread_local! {
+    /// This thread's working state for the classifier. Documents reach the stage one at a time
+    /// from whichever worker thread takes them, so the state is kept per thread, not per call:
+    /// making it costs more than classifying a short document.
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
 
 /// The built boilerplate stage.
 #[derive(Debug)]
@@ -54,10 +63,23 @@ impl BoilerplateStage {
     /// Classifies the lines of one document of `site` exactly as [`apply`](Self::apply) does,
     /// without touching a document: `None` when the pass is off. The evaluation command uses
     /// this to score each line against gold labels.
-    pub fn classify(&self, lines: &[&str], site: &str, stats: &LineStats) -> Option<Cleaned> {
-        self.rules
-            .as_ref()
-            .map(|rules| clean_lines(lines, rules, &|h| stats.is_template(site, h)))
+    pub fn classify<'a>(
+        &self,
+        lines: &[&'a str],
+        site: &str,
+        stats: &LineStats,
+    ) -> Option<Cleaned<'a>> {
+        let rules = self.rules.as_ref()?;
+        let is_template = stats.templates_of(site);
+        Some(SCRATCH.with_borrow_mut(|slot| {
+            // A scratch left by another stage (another configuration in this process) is
+            // replaced.
+            if !slot.as_ref().is_some_and(|s| s.fits(rules)) {
+                *slot = Some(rules.scratch());
+            }
+            let scratch = slot.as_mut().expect("set just above");
+            clean_lines_with(lines, rules, scratch, &is_template)
+        }))
     }
 
     /// Removes boilerplate lines and cuts the rest into paragraphs (the paragraph split needs
@@ -73,8 +95,7 @@ impl BoilerplateStage {
                         reason: r.reason.as_str().into(),
                         rule: r.rule,
                     }));
-                let kept: Vec<Option<&str>> = cleaned.lines.iter().map(|l| l.as_deref()).collect();
-                doc.paragraphs = paragraphs::split(&kept);
+                doc.paragraphs = paragraphs::split(&cleaned.lines);
             }
             None => {
                 let kept: Vec<Option<&str>> = refs.into_iter().map(Some).collect();

@@ -6,48 +6,105 @@
 //! `corpus_max_words` words are counted, so even a source that reprints the same story many
 //! times loses no article sentence here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use crate::boilerplate::{key_hash, line_key};
+use crate::boilerplate::{key_hash, line_key, word_count};
 use crate::doc::Doc;
 
 /// Document counts of line keys, per site.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LineStats {
-    counts: HashMap<String, HashMap<u64, u32>>,
+    counts: HashMap<String, KeyCounts>,
     min_docs: u32,
+}
+
+/// The key hashes of a share of the documents, gathered by one thread.
+#[derive(Default)]
+struct Share<'a> {
+    /// Each document's site and number of distinct key hashes, in order.
+    docs: Vec<(&'a str, usize)>,
+    /// The distinct key hashes of each document in turn.
+    hashes: Vec<u64>,
+    /// The current line's key.
+    key: String,
+    /// The current document's key hashes.
+    doc_hashes: Vec<u64>,
+}
+
+/// Document counts of the line keys of one site, by key hash.
+type KeyCounts = HashMap<u64, u32, BuildHasherDefault<KeyHashHasher>>;
+
+/// The hasher of [`KeyCounts`]: a key hash is an xxh3 value already, well mixed, so it is used
+/// as it is. Hashing it again with the standard SipHash showed in the profiles of this pass and
+/// of the boilerplate stage's template lookups, once a line each.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHashHasher(u64);
+
+impl Hasher for KeyHashHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys reach this hasher; any other input still hashes, byte by byte.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl LineStats {
     /// Counts, for every site, in how many of its documents each short line occurs.
     pub fn collect(docs: &[Doc], max_words: usize, min_docs: usize) -> LineStats {
-        let per_doc: Vec<(&str, HashSet<u64>)> = docs
+        // Counting words stops past `max_words`: a long paragraph is not scanned to its end.
+        let cap = max_words.saturating_add(1);
+        // Each share of the documents keeps its hashes in one vector, with each document's
+        // site and count beside it: no vector per document, made on a worker thread and freed
+        // on this one.
+        let shares: Vec<Share<'_>> = docs
             .par_iter()
-            .map(|doc| {
-                let mut key = String::new();
-                let mut set = HashSet::new();
+            .fold(Share::default, |mut share, doc| {
+                share.doc_hashes.clear();
                 for line in &doc.lines {
-                    if line.split_whitespace().count() <= max_words {
-                        line_key(line, &mut key);
-                        if !key.is_empty() {
-                            set.insert(key_hash(&key));
+                    if word_count(line, cap) <= max_words {
+                        line_key(line, &mut share.key);
+                        if !share.key.is_empty() {
+                            share.doc_hashes.push(key_hash(&share.key));
                         }
                     }
                 }
-                (doc.site.as_str(), set)
+                // A line counts once per document.
+                share.doc_hashes.sort_unstable();
+                share.doc_hashes.dedup();
+                share.hashes.extend_from_slice(&share.doc_hashes);
+                share.docs.push((doc.site.as_str(), share.doc_hashes.len()));
+                share
             })
             .collect();
-        let mut counts: HashMap<String, HashMap<u64, u32>> = HashMap::new();
-        for (site, set) in per_doc {
-            let site_counts = counts.entry(site.to_string()).or_default();
-            for h in set {
-                *site_counts.entry(h).or_default() += 1;
+        // Sites as borrowed names while counting: an owned name is made once per site, not once
+        // per document.
+        let mut by_site: HashMap<&str, KeyCounts> = HashMap::new();
+        for share in &shares {
+            let mut hashes = share.hashes.iter();
+            for &(site, n) in &share.docs {
+                let site_counts = by_site.entry(site).or_default();
+                for &h in hashes.by_ref().take(n) {
+                    *site_counts.entry(h).or_default() += 1;
+                }
             }
         }
         LineStats {
-            counts,
+            counts: by_site
+                .into_iter()
+                .map(|(site, c)| (site.to_string(), c))
+                .collect(),
             min_docs: min_docs.try_into().unwrap_or(u32::MAX),
         }
     }
@@ -76,10 +133,15 @@ impl LineStats {
 
     /// Whether the line with key hash `h` is a template of `site`.
     pub fn is_template(&self, site: &str, h: u64) -> bool {
-        self.counts
-            .get(site)
-            .and_then(|c| c.get(&h))
-            .is_some_and(|&n| n >= self.min_docs)
+        self.templates_of(site)(h)
+    }
+
+    /// [`LineStats::is_template`] for the lines of one site, which is looked up once rather
+    /// than once a line.
+    pub fn templates_of(&self, site: &str) -> impl Fn(u64) -> bool + '_ {
+        let counts = self.counts.get(site);
+        let min = self.min_docs;
+        move |h| counts.and_then(|c| c.get(&h)).is_some_and(|&n| n >= min)
     }
 }
 
