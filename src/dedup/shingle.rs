@@ -184,6 +184,16 @@ pub fn containment(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
+/// |a ∩ b| / |a| of two sorted, deduplicated hash sets: how much of `a` is in `b`. 0 when `a`
+/// is empty.
+pub fn coverage(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() {
+        0.0
+    } else {
+        intersection_len(a, b) as f64 / a.len() as f64
+    }
+}
+
 /// Size of the intersection of two sorted slices, by a linear merge.
 fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut inter) = (0, 0, 0);

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{DedupAction, DedupConfig, KeepPolicy};
 use crate::dedup::lsh::{self, LshParams, BUCKET_WINDOW};
 use crate::dedup::minhash::{MinHasher, EMPTY};
-use crate::dedup::shingle::{containment, jaccard, Shingler};
+use crate::dedup::shingle::{containment, coverage, jaccard, Shingler};
 use crate::dedup::unionfind::UnionFind;
 use crate::doc::{Doc, DuplicateRecord, DuplicateTarget};
 use crate::input::Rejection;
@@ -242,34 +242,6 @@ impl Features {
     }
 }
 
-/// `text.split_whitespace().count()`, but stopping at `cap`: callers only ask whether a text
-/// reaches a length, and this runs on every paragraph. ASCII bytes are classified without
-/// decoding.
-fn count_words(text: &str, cap: usize) -> usize {
-    let bytes = text.as_bytes();
-    let (mut words, mut in_word, mut i) = (0, false, 0);
-    while i < bytes.len() && words < cap {
-        let b = bytes[i];
-        let space = if b.is_ascii() {
-            i += 1;
-            // char::is_whitespace on ASCII: tab, line feed, vertical tab, form feed, carriage
-            // return and space.
-            matches!(b, b'\t'..=b'\r' | b' ')
-        } else {
-            let c = text[i..].chars().next().expect("i is on a char boundary");
-            i += c.len_utf8();
-            c.is_whitespace()
-        };
-        if space {
-            in_word = false;
-        } else if !in_word {
-            in_word = true;
-            words += 1;
-        }
-    }
-    words
-}
-
 /// Texts at most this many words long are compared on their figures too. Short texts built on
 /// one template ("Qtly div 28 cts vs 26 cts prior", a results table line, a line-up) share
 /// most of their shingles and differ only in their numbers, which are the news.
@@ -440,15 +412,6 @@ fn facts_agree(x: &Features, y: &Features) -> bool {
 /// Documents are not held to it: a document that is not dropped whole is still cut paragraph
 /// by paragraph, and `document_share` decides what is left.
 const MIN_COVERAGE: f64 = 0.7;
-
-/// |a ∩ b| / |a| of two sorted, deduplicated hash sets: how much of `a` is in `b`.
-fn coverage(a: &[u64], b: &[u64]) -> f64 {
-    if a.is_empty() {
-        return 0.0;
-    }
-    // containment() divides by the smaller set; here it is always `a`'s size.
-    containment(a, b) * a.len().min(b.len()) as f64 / a.len() as f64
-}
 
 /// One paragraph (or document) copy found: `member` is a copy of `keep`.
 #[derive(Debug, Clone, Copy)]
@@ -792,7 +755,7 @@ impl DedupStage {
         );
         Features {
             shingles,
-            words: count_words(text, FIGURES_MAX_WORDS + 1),
+            words: crate::boilerplate::word_count(text, FIGURES_MAX_WORDS + 1),
             text: text.to_string(),
             figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
@@ -859,7 +822,7 @@ impl DedupStage {
                     let mut at = 0u64;
                     for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
                         let least = self.config.min_paragraph_words;
-                        if count_words(p, least) >= least {
+                        if crate::boilerplate::word_count(p, least) >= least {
                             paragraphs.push((i as u32, at, p.len() as u32));
                         }
                         at += p.len() as u64 + 1;
@@ -1533,8 +1496,16 @@ mod figure_tests {
             "é ü\u{3000}x",
         ] {
             let all = text.split_whitespace().count();
-            assert_eq!(count_words(text, usize::MAX), all, "{text:?}");
-            assert_eq!(count_words(text, 2), all.min(2), "{text:?}");
+            assert_eq!(
+                crate::boilerplate::word_count(text, usize::MAX),
+                all,
+                "{text:?}"
+            );
+            assert_eq!(
+                crate::boilerplate::word_count(text, 2),
+                all.min(2),
+                "{text:?}"
+            );
         }
     }
 
