@@ -6,6 +6,12 @@
 //! real word-length and repetition profile); without it the benchmark says so and falls back
 //! to deterministic synthetic text, whose figures are not comparable with real ones.
 //!
+//! The shingling groups take the whole text each iteration, cut into pieces of the given size:
+//! timing one small piece over and over lets the branch predictor learn that piece's word
+//! boundaries, which flatters branchy tokenizer code several-fold over what it does on a
+//! corpus (measured: 445 MiB/s on a repeated 4 KiB piece, 229 MB/s over 60 MB of the same
+//! text).
+//!
 //! Run: `cargo bench --bench minhash` (add `-- shingle` etc. to select a group).
 
 use copydesk::dedup::lsh::{candidate_pairs, optimal_params};
@@ -93,6 +99,19 @@ fn synthetic(len: usize) -> String {
     s
 }
 
+/// All of `text` in consecutive pieces of about `len` bytes, cut at char boundaries.
+fn pieces(text: &str, len: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let p = piece(rest, len);
+        let p = if p.is_empty() { rest } else { p };
+        out.push(p);
+        rest = &rest[p.len()..];
+    }
+    out
+}
+
 /// A slice of `text` of about `len` bytes, cut at a char boundary.
 fn piece(text: &str, len: usize) -> &str {
     let mut end = len.min(text.len());
@@ -111,10 +130,14 @@ fn bench_text(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("shingle");
     for size in SIZES {
-        let t = piece(&text, size);
-        g.throughput(Throughput::Bytes(t.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(size), t, |b, t| {
-            b.iter(|| shingler.shingle_into(black_box(t), N, SEED, &mut shingles))
+        let ps = pieces(&text, size);
+        g.throughput(Throughput::Bytes(ps.iter().map(|p| p.len() as u64).sum()));
+        g.bench_with_input(BenchmarkId::from_parameter(size), &ps, |b, ps| {
+            b.iter(|| {
+                for p in ps {
+                    shingler.shingle_into(black_box(p), N, SEED, &mut shingles);
+                }
+            })
         });
     }
     g.finish();
@@ -132,12 +155,14 @@ fn bench_text(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("shingle_and_minhash");
     for size in SIZES {
-        let t = piece(&text, size);
-        g.throughput(Throughput::Bytes(t.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(size), t, |b, t| {
+        let ps = pieces(&text, size);
+        g.throughput(Throughput::Bytes(ps.iter().map(|p| p.len() as u64).sum()));
+        g.bench_with_input(BenchmarkId::from_parameter(size), &ps, |b, ps| {
             b.iter(|| {
-                shingler.shingle_into(black_box(t), N, SEED, &mut shingles);
-                hasher.signature_into(&shingles, &mut sig);
+                for p in ps {
+                    shingler.hashes_into(black_box(p), N, SEED, &mut shingles);
+                    hasher.signature_into(&shingles, &mut sig);
+                }
             })
         });
     }

@@ -110,14 +110,14 @@ impl ItemTable {
         self.doc.len()
     }
 
-    fn push(&mut self, doc: u32, paragraph: u32, text: (u64, &str), whole: Option<u64>) {
-        let (start, text) = text;
-        self.hash.push(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
-        let len = text.len() as u32;
+    /// Appends one item: where its text is in the share's text (`start`, `len`), the xxh3 of
+    /// that text, and its whole-signature hash (`None`: no shingles).
+    fn push(&mut self, doc: u32, paragraph: u32, at: (u64, u32), hash: u64, whole: Option<u64>) {
+        self.hash.push(hash);
         self.doc.push(doc);
         self.paragraph.push(paragraph);
-        self.start.push(start);
-        self.len.push(len);
+        self.start.push(at.0);
+        self.len.push(at.1);
         self.whole.push(whole.unwrap_or(0));
         self.live.push(whole.is_some());
     }
@@ -220,10 +220,11 @@ impl Bulk for MemoryBulk {
 }
 
 /// What verification compares: computed again from the text when a pair needs it.
-struct Features {
+struct Features<'a> {
     shingles: Vec<u64>,
     words: usize,
-    text: String,
+    /// Borrowed from the bulk when it is in memory.
+    text: Cow<'a, str>,
     /// Hashes of the numbers in the text, sorted (see [`figures_agree`]); computed only when a
     /// comparison with a short text needs them.
     figures: std::cell::OnceCell<Vec<u64>>,
@@ -232,7 +233,7 @@ struct Features {
     names: std::cell::OnceCell<Vec<u64>>,
 }
 
-impl Features {
+impl Features<'_> {
     fn figures(&self) -> &[u64] {
         self.figures.get_or_init(|| figures(&self.text))
     }
@@ -259,34 +260,121 @@ const NUMBER_WORDS: [&str; 20] = [
 /// digit (after an opening bracket, quote or currency sign), so the digits inside names such as
 /// "MiG-29" or "w12" are not figures, or a number word.
 fn figures(text: &str) -> Vec<u64> {
-    text.split_whitespace()
-        .filter_map(|w| {
-            let w = w.trim_start_matches(|c: char| {
-                matches!(
-                    c,
-                    '(' | '[' | '"' | '\'' | '“' | '‘' | '$' | '£' | '€' | '¥'
-                )
-            });
-            if w.starts_with(|c: char| c.is_ascii_digit()) {
-                let end = w
-                    .find(|c: char| !(c.is_ascii_digit() || ".,/-".contains(c)))
-                    .unwrap_or(w.len());
-                let number = w[..end].trim_end_matches(['.', ',', '/', '-']);
-                return Some(xxhash_rust::xxh3::xxh3_64(number.as_bytes()));
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if ASCII_SPACE[b as usize] {
+                i += 1;
+                continue;
             }
-            // Most words are not number words: the length and first letter of every number
-            // word rule them out before any comparison (this runs on every word compared).
-            let head = w.split(['-', ',', '.', ';', ':', ')']).next().unwrap_or("");
-            let first = head.as_bytes().first()?.to_ascii_lowercase();
-            if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
-                return None;
+            // Most words cannot be a figure: one that starts with an ASCII letter (no opening
+            // mark to strip) is a number word or nothing, and number words start with one of
+            // these letters. This runs on every word of every text compared.
+            if b.is_ascii_alphabetic() && !b"bfehmnost".contains(&b.to_ascii_lowercase()) {
+                i = word_end(text, i + 1);
+                continue;
             }
-            NUMBER_WORDS
-                .iter()
-                .any(|n| head.eq_ignore_ascii_case(n))
-                .then(|| xxhash_rust::xxh3::xxh3_64(head.to_ascii_lowercase().as_bytes()))
-        })
-        .collect()
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            if c.is_whitespace() {
+                i += c.len_utf8();
+                continue;
+            }
+        }
+        let end = word_end(text, i + 1);
+        if let Some(h) = figure(&text[i..end]) {
+            out.push(h);
+        }
+        i = end;
+    }
+    out
+}
+
+/// Whitespace by `char::is_whitespace`, for ASCII bytes.
+const ASCII_SPACE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8 as char).is_whitespace();
+        b += 1;
+    }
+    t
+};
+
+/// The end of the word that goes on at byte `from` of `text` (on a char boundary or inside the
+/// word's first character): the offset of the next whitespace character, or the text's length.
+/// The words cut this way are those of `str::split_whitespace`; only bytes past ASCII are
+/// decoded.
+fn word_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if ASCII_SPACE[b as usize] {
+                return i;
+            }
+            i += 1;
+        } else if b & 0xC0 == 0x80 {
+            // A continuation byte of the character before: never a start of whitespace.
+            i += 1;
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            if c.is_whitespace() {
+                return i;
+            }
+            i += c.len_utf8();
+        }
+    }
+    bytes.len()
+}
+
+/// The whitespace-separated words of `text`, as [`figures`] cuts them.
+#[cfg(test)]
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(c) = text[i..].chars().next().filter(|c| c.is_whitespace()) {
+            i += c.len_utf8();
+        }
+        if i == text.len() {
+            return None;
+        }
+        let start = i;
+        i = word_end(text, i + 1);
+        Some(&text[start..i])
+    })
+}
+
+/// The hash of the figure that `w` (one whitespace-separated word) is, if it is one.
+fn figure(w: &str) -> Option<u64> {
+    let w = w.trim_start_matches(|c: char| {
+        matches!(
+            c,
+            '(' | '[' | '"' | '\'' | '“' | '‘' | '$' | '£' | '€' | '¥'
+        )
+    });
+    if w.starts_with(|c: char| c.is_ascii_digit()) {
+        let end = w
+            .find(|c: char| !(c.is_ascii_digit() || ".,/-".contains(c)))
+            .unwrap_or(w.len());
+        let number = w[..end].trim_end_matches(['.', ',', '/', '-']);
+        return Some(xxhash_rust::xxh3::xxh3_64(number.as_bytes()));
+    }
+    // The length and first letter of every number word rule most words out before any
+    // comparison.
+    let head = w.split(['-', ',', '.', ';', ':', ')']).next().unwrap_or("");
+    let first = head.as_bytes().first()?.to_ascii_lowercase();
+    if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
+        return None;
+    }
+    NUMBER_WORDS
+        .iter()
+        .any(|n| head.eq_ignore_ascii_case(n))
+        .then(|| xxhash_rust::xxh3::xxh3_64(head.to_ascii_lowercase().as_bytes()))
 }
 
 /// Long texts with at least this many figures each are compared on them too (see
@@ -304,7 +392,7 @@ const FIGURES_MIN_LONG: usize = 4;
 /// for the next week shares its sentences and changes its numbers ("products supplied rose 2.1
 /// pct in the four weeks ended February 27" against "2.3 pct ... March 13"). Texts without
 /// numbers always agree: the shingles decide.
-fn figures_agree(x: &Features, y: &Features) -> bool {
+fn figures_agree(x: &Features<'_>, y: &Features<'_>) -> bool {
     let short = x.words.min(y.words) <= FIGURES_MAX_WORDS;
     let (x, y) = (x.figures(), y.figures());
     if x.is_empty() || y.is_empty() {
@@ -372,7 +460,7 @@ fn names(text: &str) -> Vec<u64> {
 /// repeats. That is a substitution, the mark of one template filled in twice ("stocks of soybeans
 /// in Chicago" against "of corn in Toledo", "stock dividend in December" against "in August").
 /// A copy cut short, or one that dropped its dateline, only loses names, and agrees.
-fn names_agree(x: &Features, y: &Features) -> bool {
+fn names_agree(x: &Features<'_>, y: &Features<'_>) -> bool {
     if x.words.min(y.words) > FIGURES_MAX_WORDS {
         return true;
     }
@@ -401,7 +489,7 @@ fn names_agree(x: &Features, y: &Features) -> bool {
 }
 
 /// Whether two texts may be copies on what shingles cannot weigh: their figures and names.
-fn facts_agree(x: &Features, y: &Features) -> bool {
+fn facts_agree(x: &Features<'_>, y: &Features<'_>) -> bool {
     figures_agree(x, y) && names_agree(x, y)
 }
 
@@ -653,17 +741,17 @@ struct Lazy<'a> {
     bulk: &'a dyn Bulk,
     /// Sorted; the cache is indexed by position in it.
     members: &'a [u32],
-    cache: RefCell<Vec<Option<std::rc::Rc<Features>>>>,
+    cache: RefCell<Vec<Option<std::rc::Rc<Features<'a>>>>>,
     shingler: RefCell<Shingler>,
 }
 
-impl Lazy<'_> {
+impl<'a> Lazy<'a> {
     fn same(&self, a: u32, b: u32) -> bool {
         let (a, b) = (a as usize, b as usize);
         self.items.hash[a] == self.items.hash[b] && self.items.len[a] == self.items.len[b]
     }
 
-    fn get(&self, id: u32) -> io::Result<std::rc::Rc<Features>> {
+    fn get(&self, id: u32) -> io::Result<std::rc::Rc<Features<'a>>> {
         let at = self.members.binary_search(&id).expect("member");
         if let Some(f) = &self.cache.borrow()[at] {
             return Ok(f.clone());
@@ -674,7 +762,7 @@ impl Lazy<'_> {
             self.items.start[i],
             self.items.len[i],
         )?;
-        let f = std::rc::Rc::new(self.stage.features(&mut self.shingler.borrow_mut(), &text));
+        let f = std::rc::Rc::new(self.stage.features(&mut self.shingler.borrow_mut(), text));
         self.cache.borrow_mut()[at] = Some(f.clone());
         Ok(f)
     }
@@ -706,6 +794,32 @@ impl Lazy<'_> {
             )
         }))
     }
+}
+
+/// The union of two sorted, duplicate-free lists, sorted and duplicate-free.
+fn merge_sorted(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Whether candidate pair `p` belongs to component `c` (its smaller id is a member).
@@ -745,18 +859,18 @@ impl DedupStage {
         self.config.enabled
     }
 
-    fn features(&self, shingler: &mut Shingler, text: &str) -> Features {
+    fn features<'a>(&self, shingler: &mut Shingler, text: Cow<'a, str>) -> Features<'a> {
         let mut shingles = Vec::new();
         shingler.shingle_into(
-            text,
+            &text,
             self.config.shingle_size,
             self.config.seed,
             &mut shingles,
         );
         Features {
             shingles,
-            words: crate::boilerplate::word_count(text, FIGURES_MAX_WORDS + 1),
-            text: text.to_string(),
+            words: crate::boilerplate::word_count(&text, FIGURES_MAX_WORDS + 1),
+            text,
             figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
         }
@@ -795,8 +909,10 @@ impl DedupStage {
             text: String,
             whole: Option<u64>,
             keys: Vec<u64>,
-            /// `(paragraph, start in text, len)` of each paragraph long enough to compare.
-            paragraphs: Vec<(u32, u64, u32)>,
+            /// xxh3 of `text`.
+            hash: u64,
+            /// `(paragraph, start in text, len, xxh3)` of each paragraph long enough to compare.
+            paragraphs: Vec<(u32, u64, u32, u64)>,
             facts: DocFacts,
         }
         let bands = if self.config.enabled { self.bands() } else { 0 };
@@ -823,7 +939,8 @@ impl DedupStage {
                     for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
                         let least = self.config.min_paragraph_words;
                         if crate::boilerplate::word_count(p, least) >= least {
-                            paragraphs.push((i as u32, at, p.len() as u32));
+                            let hash = xxhash_rust::xxh3::xxh3_64(p.as_bytes());
+                            paragraphs.push((i as u32, at, p.len() as u32, hash));
                         }
                         at += p.len() as u64 + 1;
                     }
@@ -842,6 +959,7 @@ impl DedupStage {
                         text_len: doc.text_len() as u64,
                     };
                     One {
+                        hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
                         text,
                         whole,
                         keys,
@@ -851,16 +969,22 @@ impl DedupStage {
                 },
             )
             .collect();
+        // The serial part: moving the results into the share's columns, reserved at their
+        // final sizes so that nothing is copied twice (the text alone is the corpus again).
         let mut signed = Signed::default();
         let mut doc_keys = Vec::with_capacity(ones.len() * bands);
+        signed
+            .bulk
+            .text
+            .reserve_exact(ones.iter().map(|o| o.text.len()).sum());
         for (d, one) in ones.into_iter().enumerate() {
             let base = signed.bulk.text.len() as u64;
             signed.bulk.text.push_str(&one.text);
             let [docs_t, paras_t] = &mut signed.meta.levels;
-            docs_t.push(d as u32, 0, (base, &one.text), one.whole);
-            for (paragraph, start, len) in one.paragraphs {
-                let p = &one.text[start as usize..start as usize + len as usize];
-                paras_t.push(d as u32, paragraph, (base + start, p), None);
+            let len = one.text.len() as u32;
+            docs_t.push(d as u32, 0, (base, len), one.hash, one.whole);
+            for (paragraph, start, len, hash) in one.paragraphs {
+                paras_t.push(d as u32, paragraph, (base + start, len), hash, None);
             }
             doc_keys.extend_from_slice(&one.keys);
             signed.meta.docs.push(one.facts);
@@ -969,11 +1093,16 @@ impl DedupStage {
         // A band of n items takes 12 bytes each to sort, plus the sort's scratch; past half
         // the budget it is bucketed in key ranges, read again for each.
         let band_bytes = n as u64 * 24;
-        let ranges = band_bytes.div_ceil((memory / 2).max(1)).max(1);
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut keys = Vec::new();
-        let mut entries: Vec<(u64, u32)> = Vec::new();
-        for band in 0..self.bands() {
+        let half = (memory / 2).max(1);
+        let ranges = band_bytes.div_ceil(half).max(1);
+        // Bands are independent: as many as there are threads are bucketed at once when they
+        // fit the half budget together. Each band's pairs are sorted and merged into the
+        // sorted whole, so the result does not depend on how the bands were grouped.
+        let group = (half / band_bytes.max(1)).clamp(1, rayon::current_num_threads() as u64);
+        let band_pairs = |band: usize| -> io::Result<Vec<(u32, u32)>> {
+            let mut pairs = Vec::new();
+            let mut keys = Vec::new();
+            let mut entries: Vec<(u64, u32)> = Vec::new();
             for range in 0..ranges {
                 entries.clear();
                 for part in 0..items.base.len() - 1 {
@@ -996,8 +1125,17 @@ impl DedupStage {
             }
             pairs.sort_unstable();
             pairs.dedup();
+            Ok(pairs)
+        };
+        let bands: Vec<usize> = (0..self.bands()).collect();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for group in bands.chunks(group as usize) {
+            let found: Vec<io::Result<Vec<(u32, u32)>>> =
+                group.par_iter().map(|&b| band_pairs(b)).collect();
+            for f in found {
+                pairs = merge_sorted(&pairs, &f?);
+            }
         }
-        drop(entries);
         summary.candidate_pairs += pairs.len();
 
         // Verification and clusters, one candidate component at a time. The candidate pairs
@@ -1136,7 +1274,7 @@ impl DedupStage {
     }
 
     /// Whether two items are copies by the verification rule.
-    fn verified(&self, x: &Features, y: &Features, use_containment: bool) -> bool {
+    fn verified(&self, x: &Features<'_>, y: &Features<'_>, use_containment: bool) -> bool {
         if !facts_agree(x, y) {
             return false;
         }
@@ -1151,7 +1289,7 @@ impl DedupStage {
     }
 
     /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
-    fn copy_of(&self, member: &Features, kept: &Features, use_containment: bool) -> bool {
+    fn copy_of(&self, member: &Features<'_>, kept: &Features<'_>, use_containment: bool) -> bool {
         if member.shingles.len().min(kept.shingles.len()) < self.config.short_shingles {
             return facts_agree(member, kept)
                 && jaccard(&member.shingles, &kept.shingles) >= self.config.short_threshold;
@@ -1463,11 +1601,11 @@ mod tests {
 mod figure_tests {
     use super::*;
 
-    fn item(text: &str) -> Features {
+    fn item(text: &str) -> Features<'_> {
         Features {
             shingles: Vec::new(),
             words: text.split_whitespace().count(),
-            text: text.to_string(),
+            text: Cow::Borrowed(text),
             figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
         }
@@ -1506,6 +1644,21 @@ mod figure_tests {
                 all.min(2),
                 "{text:?}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte-level word splitter cuts exactly where `split_whitespace` does, and the
+        /// figures found through it are those of every word taken plainly.
+        #[test]
+        fn words_are_split_whitespace_and_figures_see_every_word(
+            text in "([a-zA-Z0-9 ,.$(\"'\t\n\x0b\x0c\r/-]|\u{a0}|\u{85}|\u{2003}|\u{3000}|\u{1c}|é|£|“|€){0,80}",
+        ) {
+            let ours: Vec<&str> = words(&text).collect();
+            let plain: Vec<&str> = text.split_whitespace().collect();
+            proptest::prop_assert_eq!(&ours, &plain);
+            let every: Vec<u64> = plain.iter().filter_map(|w| figure(w)).collect();
+            proptest::prop_assert_eq!(figures(&text), every);
         }
     }
 
