@@ -190,57 +190,88 @@ pub fn shingle_hashes(text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
     Shingler::new().shingle_into(text, n, seed, out);
 }
 
-/// Exact Jaccard similarity |a ∩ b| / |a ∪ b| of two sorted, deduplicated hash sets.
-///
-/// Two empty sets have similarity 0: an empty paragraph is never a copy of anything.
-/// Unsorted input gives a meaningless number, but never a panic.
+/// The overlap of two sorted, deduplicated hash sets, from which every similarity below is
+/// read: one merge gives them all, where a verification step asks for several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overlap {
+    /// |a ∩ b|.
+    pub shared: usize,
+    /// |a|.
+    pub left: usize,
+    /// |b|.
+    pub right: usize,
+}
+
+impl Overlap {
+    /// Measures `a` against `b` by a linear merge. Unsorted input gives meaningless numbers,
+    /// but never a panic.
+    pub fn of(a: &[u64], b: &[u64]) -> Overlap {
+        Overlap {
+            shared: intersection_len(a, b),
+            left: a.len(),
+            right: b.len(),
+        }
+    }
+
+    /// |a ∩ b| / |a ∪ b|; 0 for two empty sets: an empty paragraph is never a copy of anything.
+    pub fn jaccard(&self) -> f64 {
+        let union = self.left + self.right - self.shared;
+        if union == 0 {
+            0.0
+        } else {
+            self.shared as f64 / union as f64
+        }
+    }
+
+    /// |a ∩ b| / min(|a|, |b|): 1 when the smaller set lies wholly inside the larger one. This
+    /// is what lets a wire story cut at the bottom still match its full version, where Jaccard
+    /// falls with the length of the cut. 0 when either set is empty.
+    pub fn containment(&self) -> f64 {
+        let smaller = self.left.min(self.right);
+        if smaller == 0 {
+            0.0
+        } else {
+            self.shared as f64 / smaller as f64
+        }
+    }
+
+    /// |a ∩ b| / |a|: how much of `a` is in `b`. 0 when `a` is empty.
+    pub fn coverage(&self) -> f64 {
+        if self.left == 0 {
+            0.0
+        } else {
+            self.shared as f64 / self.left as f64
+        }
+    }
+}
+
+/// Exact Jaccard similarity |a ∩ b| / |a ∪ b| of two sorted, deduplicated hash sets (see
+/// [`Overlap::jaccard`]).
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let inter = intersection_len(a, b);
-    let union = a.len() + b.len() - inter;
-    if union == 0 {
-        0.0
-    } else {
-        inter as f64 / union as f64
-    }
+    Overlap::of(a, b).jaccard()
 }
 
-/// Containment |a ∩ b| / min(|a|, |b|) of two sorted, deduplicated hash sets: 1 when the
-/// smaller set lies wholly inside the larger one.
-///
-/// This is what lets a wire story cut at the bottom still match its full version, where
-/// Jaccard falls with the length of the cut. 0 when either set is empty.
+/// Containment |a ∩ b| / min(|a|, |b|) of two sorted, deduplicated hash sets (see
+/// [`Overlap::containment`]).
 pub fn containment(a: &[u64], b: &[u64]) -> f64 {
-    let smaller = a.len().min(b.len());
-    if smaller == 0 {
-        0.0
-    } else {
-        intersection_len(a, b) as f64 / smaller as f64
-    }
+    Overlap::of(a, b).containment()
 }
 
-/// |a ∩ b| / |a| of two sorted, deduplicated hash sets: how much of `a` is in `b`. 0 when `a`
-/// is empty.
+/// |a ∩ b| / |a| of two sorted, deduplicated hash sets (see [`Overlap::coverage`]).
 pub fn coverage(a: &[u64], b: &[u64]) -> f64 {
-    if a.is_empty() {
-        0.0
-    } else {
-        intersection_len(a, b) as f64 / a.len() as f64
-    }
+    Overlap::of(a, b).coverage()
 }
 
-/// Size of the intersection of two sorted slices, by a linear merge.
+/// Size of the intersection of two sorted slices, by a linear merge without branches on the
+/// comparison: which side advances is as good as random for two near-copies, so a branch
+/// would be mispredicted about every other step.
 fn intersection_len(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut inter) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                inter += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        inter += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     inter
 }

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{DedupAction, DedupConfig, KeepPolicy};
 use crate::dedup::lsh::{self, LshParams, BUCKET_WINDOW};
 use crate::dedup::minhash::{MinHasher, EMPTY};
-use crate::dedup::shingle::{containment, coverage, jaccard, Shingler};
+use crate::dedup::shingle::{Overlap, Shingler};
 use crate::dedup::unionfind::UnionFind;
 use crate::doc::{Doc, DuplicateRecord, DuplicateTarget};
 use crate::input::Rejection;
@@ -271,10 +271,14 @@ fn figures(text: &str) -> Vec<u64> {
                 continue;
             }
             // Most words cannot be a figure: one that starts with an ASCII letter (no opening
-            // mark to strip) is a number word or nothing, and number words start with one of
-            // these letters. This runs on every word of every text compared.
-            if b.is_ascii_alphabetic() && !b"bfehmnost".contains(&b.to_ascii_lowercase()) {
-                i = word_end(text, i + 1);
+            // mark to strip) is a number word or nothing. This runs on every word of every
+            // text compared, so [`figure`]'s rule for it is read off the bytes here.
+            if b.is_ascii_alphabetic() {
+                let end = word_end(text, i + 1);
+                if let Some(h) = number_word(&bytes[i..end]) {
+                    out.push(h);
+                }
+                i = end;
                 continue;
             }
         } else {
@@ -291,6 +295,27 @@ fn figures(text: &str) -> Vec<u64> {
         i = end;
     }
     out
+}
+
+/// The hash of the number word that `word` (one that starts with an ASCII letter) begins with
+/// up to its first `-,.;:)`, as [`figure`] finds it.
+fn number_word(word: &[u8]) -> Option<u64> {
+    // The length and first letter of every number word rule most words out before any
+    // comparison.
+    if !b"bfehmnost".contains(&word[0].to_ascii_lowercase()) {
+        return None;
+    }
+    let head = word
+        .iter()
+        .position(|b| b"-,.;:)".contains(b))
+        .map_or(word, |end| &word[..end]);
+    if !(3..=8).contains(&head.len()) {
+        return None;
+    }
+    NUMBER_WORDS
+        .iter()
+        .any(|n| head.eq_ignore_ascii_case(n.as_bytes()))
+        .then(|| xxhash_rust::xxh3::xxh3_64(&head.to_ascii_lowercase()))
 }
 
 /// Whitespace by `char::is_whitespace`, for ASCII bytes.
@@ -787,12 +812,7 @@ impl<'a> Lazy<'a> {
             return Ok(Some((1.0, 1.0)));
         }
         let (m, k) = (self.get(member)?, self.get(kept)?);
-        Ok(self.stage.copy_of(&m, &k, use_containment).then(|| {
-            (
-                jaccard(&m.shingles, &k.shingles),
-                containment(&m.shingles, &k.shingles),
-            )
-        }))
+        Ok(self.stage.copy_of(&m, &k, use_containment))
     }
 }
 
@@ -1278,31 +1298,37 @@ impl DedupStage {
         if !facts_agree(x, y) {
             return false;
         }
+        let o = Overlap::of(&x.shingles, &y.shingles);
         // Short texts (one-line notices, table rows, wrapped lines) built on one template share
         // half their shingles by construction: they must be near-identical, and a short text is
         // never "contained" in another.
-        if x.shingles.len().min(y.shingles.len()) < self.config.short_shingles {
-            return jaccard(&x.shingles, &y.shingles) >= self.config.short_threshold;
+        if o.left.min(o.right) < self.config.short_shingles {
+            return o.jaccard() >= self.config.short_threshold;
         }
-        jaccard(&x.shingles, &y.shingles) >= self.config.threshold
-            || (use_containment && containment(&x.shingles, &y.shingles) >= self.config.containment)
+        o.jaccard() >= self.config.threshold
+            || (use_containment && o.containment() >= self.config.containment)
     }
 
-    /// Whether `member` may be dropped as a copy of `kept`: similar enough, or contained in it.
-    fn copy_of(&self, member: &Features<'_>, kept: &Features<'_>, use_containment: bool) -> bool {
-        if member.shingles.len().min(kept.shingles.len()) < self.config.short_shingles {
-            return facts_agree(member, kept)
-                && jaccard(&member.shingles, &kept.shingles) >= self.config.short_threshold;
-        }
-        if !facts_agree(member, kept) {
-            return false;
-        }
-        let covered = coverage(&member.shingles, &kept.shingles);
-        (jaccard(&member.shingles, &kept.shingles) >= self.config.threshold
-            && (!use_containment || covered >= MIN_COVERAGE))
-            || (use_containment
-                && member.shingles.len() <= kept.shingles.len()
-                && covered >= self.config.containment)
+    /// `Some((Jaccard, containment))` when `member` may be dropped as a copy of `kept`: similar
+    /// enough, or contained in it.
+    fn copy_of(
+        &self,
+        member: &Features<'_>,
+        kept: &Features<'_>,
+        use_containment: bool,
+    ) -> Option<(f64, f64)> {
+        let o = Overlap::of(&member.shingles, &kept.shingles);
+        let copy = if o.left.min(o.right) < self.config.short_shingles {
+            facts_agree(member, kept) && o.jaccard() >= self.config.short_threshold
+        } else {
+            facts_agree(member, kept)
+                && ((o.jaccard() >= self.config.threshold
+                    && (!use_containment || o.coverage() >= MIN_COVERAGE))
+                    || (use_containment
+                        && o.left <= o.right
+                        && o.coverage() >= self.config.containment))
+        };
+        copy.then(|| (o.jaccard(), o.containment()))
     }
 
     fn empty_summary(&self) -> DedupSummary {
@@ -1583,7 +1609,7 @@ mod tests {
             let mut sh = Shingler::new();
             sh.shingle_into(x, 1, 1, &mut p);
             sh.shingle_into(y, 1, 1, &mut q);
-            jaccard(&p, &q)
+            crate::dedup::shingle::jaccard(&p, &q)
         };
         assert!(s(&a, &b) >= 0.5 && s(&b, &c) >= 0.5 && s(&a, &c) < 0.5);
         // Every recorded member is a verified copy of its cluster's kept item.
@@ -1652,7 +1678,7 @@ mod figure_tests {
         /// figures found through it are those of every word taken plainly.
         #[test]
         fn words_are_split_whitespace_and_figures_see_every_word(
-            text in "([a-zA-Z0-9 ,.$(\"'\t\n\x0b\x0c\r/-]|\u{a0}|\u{85}|\u{2003}|\u{3000}|\u{1c}|é|£|“|€){0,80}",
+            text in "(nine|Three|thousand|fifty|[a-zA-Z0-9 ,.;:)$(\"'\t\n\x0b\x0c\r/-]|\u{a0}|\u{85}|\u{2003}|\u{3000}|\u{1c}|é|£|“|€){0,80}",
         ) {
             let ours: Vec<&str> = words(&text).collect();
             let plain: Vec<&str> = text.split_whitespace().collect();
