@@ -11,6 +11,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -229,9 +230,22 @@ fn walk(root: &Path, path: &Path, visited: &mut BTreeSet<PathBuf>, out: &mut Dis
 /// Reads a whole stream, bounded by `limit`; past it the input is a bomb (or an oversized
 /// document), not a document. `key` names the configuration key the limit comes from, for the
 /// message. On a read error the bytes read so far are returned with the error, so complete JSONL
-/// lines before a truncation are still used.
-fn read_bounded(mut reader: impl Read, limit: u64, key: &str) -> (Vec<u8>, Option<String>) {
+/// lines before a truncation are still used. `size_hint` (a plain file's length) sizes the
+/// buffer once, where growing it would copy the bytes read so far at every doubling.
+fn read_bounded(
+    mut reader: impl Read,
+    limit: u64,
+    key: &str,
+    size_hint: u64,
+) -> (Vec<u8>, Option<String>) {
+    // One byte past the hint lets the read see the end without growing the buffer. A hint the
+    // allocator refuses (a sparse file of a terabyte) is dropped: the read then grows the buffer
+    // as it goes, and stops where memory does, as it would without a hint.
     let mut buf = Vec::new();
+    let capacity = size_hint.min(limit).saturating_add(1);
+    if let Ok(capacity) = usize::try_from(capacity) {
+        let _ = buf.try_reserve_exact(capacity);
+    }
     match reader
         .by_ref()
         .take(limit.saturating_add(1))
@@ -272,12 +286,20 @@ fn open_stream(
     (limit, key): (u64, &str),
 ) -> Result<(Vec<u8>, Option<String>), io::Error> {
     let f = fs::File::open(&file.path)?;
-    let reader = io::BufReader::new(f);
     Ok(match file.compression {
-        Compression::None => read_bounded(reader, limit, key),
-        Compression::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(reader), limit, key),
-        Compression::Zstd => match zstd::stream::read::Decoder::new(reader) {
-            Ok(d) => read_bounded(d, limit, key),
+        // Read straight into the buffer: a BufReader would only add a copy.
+        Compression::None => {
+            let len = f.metadata().map_or(0, |m| m.len());
+            read_bounded(f, limit, key, len)
+        }
+        Compression::Gzip => read_bounded(
+            flate2::read::MultiGzDecoder::new(io::BufReader::new(f)),
+            limit,
+            key,
+            0,
+        ),
+        Compression::Zstd => match zstd::stream::read::Decoder::new(io::BufReader::new(f)) {
+            Ok(d) => read_bounded(d, limit, key, 0),
             Err(e) => (Vec::new(), Some(format!("not a zstd stream: {e}"))),
         },
     })
@@ -371,6 +393,7 @@ pub fn read_stdin(config: &InputConfig) -> Loaded {
         io::stdin().lock(),
         config.max_decompressed_bytes,
         "max_decompressed_bytes",
+        0,
     );
     let complete = match error {
         Some(_) => bytes
@@ -452,8 +475,16 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     })
 }
 
+/// JSONL input below this size is parsed on the calling thread; above it, it is cut into chunks
+/// of about this size, parsed in parallel. A chunk of a megabyte holds hundreds of news records,
+/// so the per-chunk work (one task, one line count) is lost in the parsing.
+const CHUNK_BYTES: usize = 1 << 20;
+
 /// Cuts JSONL bytes into documents. Each line is judged alone: a malformed line is rejected with
 /// its line number and offset, and the lines around it are still read.
+///
+/// A large input is parsed in parallel, in chunks cut after a `\n`; the documents and rejections
+/// are the same, in the same order, as those of one pass over the whole.
 pub fn read_jsonl(
     bytes: &[u8],
     source: &str,
@@ -461,12 +492,112 @@ pub fn read_jsonl(
     site: &str,
     config: &InputConfig,
 ) -> Loaded {
-    let mut out = Loaded {
-        bytes: bytes.len() as u64,
-        ..Loaded::default()
+    read_jsonl_chunked(bytes, source, stem, site, config, CHUNK_BYTES)
+}
+
+/// [`read_jsonl`] with chunks of about `chunk_bytes` (the tests cut small inputs finely).
+fn read_jsonl_chunked(
+    bytes: &[u8],
+    source: &str,
+    stem: &str,
+    site: &str,
+    config: &InputConfig,
+    chunk_bytes: usize,
+) -> Loaded {
+    let input = JsonlInput {
+        source,
+        stem,
+        site,
+        config,
     };
-    for (n, (line_offset, line)) in lines(bytes).enumerate() {
-        let line_no = n as u64 + 1;
+    let chunks = chunks(bytes, chunk_bytes);
+    let mut out = match chunks.split_last() {
+        None => Loaded::default(),
+        Some((&(_, only), [])) => parse_chunk(&input, only, 0, 0),
+        Some((_, before)) => {
+            // Line numbers run across the whole input, so every chunk needs the count of the
+            // lines before it: a first parallel pass counts them (the last chunk's is not needed).
+            let mut first_lines: Vec<u64> = before
+                .par_iter()
+                .map(|&(_, chunk)| line_breaks(chunk))
+                .collect();
+            let mut lines_before = 0;
+            for n in &mut first_lines {
+                (*n, lines_before) = (lines_before, lines_before + *n);
+            }
+            first_lines.push(lines_before);
+            let parts: Vec<Loaded> = chunks
+                .par_iter()
+                .zip(first_lines)
+                .map(|(&(offset, chunk), first_line)| {
+                    parse_chunk(&input, chunk, offset, first_line)
+                })
+                .collect();
+            let mut out = Loaded {
+                docs: Vec::with_capacity(parts.iter().map(|p| p.docs.len()).sum()),
+                ..Loaded::default()
+            };
+            for part in parts {
+                out.docs.extend(part.docs);
+                out.rejected.extend(part.rejected);
+            }
+            out
+        }
+    };
+    out.bytes = bytes.len() as u64;
+    out
+}
+
+/// Cuts `bytes` into chunks of at least `chunk_bytes` (the last one aside), each with its offset.
+/// Every chunk but the last ends just after a `\n`, so no line, and no `\r\n`, is split.
+fn chunks(bytes: &[u8], chunk_bytes: usize) -> Vec<(u64, &[u8])> {
+    let chunk_bytes = chunk_bytes.max(1);
+    let mut out = Vec::with_capacity(bytes.len() / chunk_bytes + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let from = start + chunk_bytes - 1;
+        let end = match bytes
+            .get(from..)
+            .and_then(|rest| memchr::memchr(b'\n', rest))
+        {
+            Some(i) => from + i + 1,
+            None => bytes.len(),
+        };
+        out.push((start as u64, &bytes[start..end]));
+        start = end;
+    }
+    out
+}
+
+/// How many line ends `chunk` holds, counted as [`lines`] counts them (`\r\n` is one).
+fn line_breaks(chunk: &[u8]) -> u64 {
+    memchr::memchr2_iter(b'\n', b'\r', chunk)
+        .filter(|&i| !(chunk[i] == b'\r' && chunk.get(i + 1) == Some(&b'\n')))
+        .count() as u64
+}
+
+/// What every line of one JSONL input shares: where it comes from and the configuration.
+struct JsonlInput<'a> {
+    source: &'a str,
+    stem: &'a str,
+    site: &'a str,
+    config: &'a InputConfig,
+}
+
+/// Parses the lines of one chunk, which starts at byte `offset` of the input after
+/// `lines_before` lines. A chunk that ends with its `\n` yields an empty last line, blank
+/// and so skipped: it is not a line of the input. `bytes` is left to the caller.
+fn parse_chunk(input: &JsonlInput, chunk: &[u8], offset: u64, lines_before: u64) -> Loaded {
+    let JsonlInput {
+        source,
+        stem,
+        site,
+        config,
+    } = *input;
+    let mut out = Loaded::default();
+    for (n, (line_offset, line)) in lines(chunk).enumerate() {
+        let line_no = lines_before + n as u64 + 1;
+        let line_offset = offset + line_offset;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue; // A blank line holds no document; it is not a skipped one.
         }
@@ -608,6 +739,64 @@ mod tests {
         );
     }
 
+    /// Everything a read yields, as text: `RawDoc` has no `PartialEq` (its content may be bytes).
+    fn shown(r: &Loaded) -> String {
+        format!("{:?} {:?} {}", r.docs, r.rejected, r.bytes)
+    }
+
+    #[test]
+    fn chunked_reads_equal_one_pass_whatever_the_cuts() {
+        let long = format!("{{\"text\":\"{}\"}}", "x".repeat(60));
+        let data = [
+            &b"{\"id\":\"a\",\"text\":\"one\"}\n\n   \n{bad\r\n[1]\r{\"text\":5}\r\n"[..],
+            b"{\"text\":\"\xff\"}\n\r\r\n{\"text\":\"two\",\"id\":7}\r",
+            long.as_bytes(),
+            b"\n{\"text\":\"last, with no newline\"}",
+        ]
+        .concat();
+        let c = InputConfig {
+            max_document_bytes: 50,
+            ..cfg()
+        };
+        let whole = read_jsonl_chunked(&data, "f.jsonl", "f", "dir", &c, usize::MAX);
+        let ids: Vec<_> = whole.docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a", "7", "f:12"]);
+        let lines: Vec<_> = whole.rejected.iter().map(|x| x.line.unwrap()).collect();
+        assert_eq!(lines, [4, 5, 6, 7, 11]);
+        for cut in 0..=data.len() {
+            for bytes in [&data[..cut], &data[cut..]] {
+                let one = read_jsonl_chunked(bytes, "f.jsonl", "f", "dir", &c, usize::MAX);
+                for chunk_bytes in [1, 2, 7, 40, 200] {
+                    let chunked = read_jsonl_chunked(bytes, "f.jsonl", "f", "dir", &c, chunk_bytes);
+                    assert_eq!(
+                        shown(&chunked),
+                        shown(&one),
+                        "cut {cut}, chunks of {chunk_bytes}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_end_after_a_newline() {
+        let data = b"ab\ncd\r\nef\rgh\n\nij";
+        for chunk_bytes in 1..=data.len() + 1 {
+            let chunks = chunks(data, chunk_bytes);
+            let joined: Vec<u8> = chunks.iter().flat_map(|c| c.1.iter().copied()).collect();
+            assert_eq!(joined, data);
+            let mut at = 0;
+            for (i, &(offset, chunk)) in chunks.iter().enumerate() {
+                assert_eq!(offset, at);
+                at += chunk.len() as u64;
+                if i + 1 < chunks.len() {
+                    assert!(chunk.ends_with(b"\n") && chunk.len() >= chunk_bytes);
+                }
+            }
+        }
+        assert!(chunks(b"", 4).is_empty());
+    }
+
     #[test]
     fn source_field_groups_by_host() {
         let c = InputConfig {
@@ -632,10 +821,10 @@ mod tests {
 
     #[test]
     fn bounded_reads_stop_at_the_limit() {
-        let (buf, err) = read_bounded(&[0u8; 100][..], 10, "max_decompressed_bytes");
+        let (buf, err) = read_bounded(&[0u8; 100][..], 10, "max_decompressed_bytes", 100);
         assert_eq!(buf.len(), 10);
         assert!(err.unwrap().contains("max_decompressed_bytes"));
-        let (buf, err) = read_bounded(&[0u8; 10][..], 10, "max_decompressed_bytes");
+        let (buf, err) = read_bounded(&[0u8; 10][..], 10, "max_decompressed_bytes", 0);
         assert_eq!((buf.len(), err), (10, None));
     }
 }

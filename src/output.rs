@@ -186,6 +186,24 @@ fn text_of(doc: &Doc) -> (String, Vec<Option<usize>>) {
     (text, starts)
 }
 
+/// The alias mentions of `doc` with offsets in the output text, whose kept paragraphs start at
+/// `starts`.
+fn mentions(doc: &Doc, starts: &[Option<usize>]) -> Vec<Mention> {
+    doc.mentions
+        .iter()
+        .filter_map(|m| {
+            let base = starts.get(m.paragraph).copied().flatten()?;
+            Some(Mention {
+                start: base + m.start,
+                end: base + m.end,
+                from: m.from.clone(),
+                to: m.to.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The `copydesk` object of a record, as a map; [`ProvenanceOut`] writes the same bytes.
 fn provenance(doc: &Doc, starts: &[Option<usize>], mode: AliasMode, action: DedupAction) -> Value {
     let mut p = Map::new();
     p.insert("encoding".into(), json!(doc.encoding));
@@ -193,20 +211,7 @@ fn provenance(doc: &Doc, starts: &[Option<usize>], mode: AliasMode, action: Dedu
     p.insert("removed".into(), json!(doc.removed));
     p.insert("aliases".into(), json!(doc.aliases));
     if mode == AliasMode::Annotate {
-        let mentions: Vec<Mention> = doc
-            .mentions
-            .iter()
-            .filter_map(|m| {
-                let base = starts.get(m.paragraph).copied().flatten()?;
-                Some(Mention {
-                    start: base + m.start,
-                    end: base + m.end,
-                    from: m.from.clone(),
-                    to: m.to.clone(),
-                })
-            })
-            .collect();
-        p.insert("mentions".into(), json!(mentions));
+        p.insert("mentions".into(), json!(mentions(doc, starts)));
     }
     p.insert("duplicates".into(), json!(doc.duplicates));
     if action == DedupAction::Mark {
@@ -230,7 +235,8 @@ fn record(doc: &Doc, text: String, copydesk: Value, dropped: Option<&str>) -> Ma
             r.insert("duplicate_of".into(), json!(of));
         }
     }
-    r.insert("text".into(), json!(text));
+    // The text is moved in, not serialized into a copy as `json!` would.
+    r.insert("text".into(), Value::String(text));
     for (k, v) in &doc.extra {
         let key = if RESERVED.contains(&k.as_str()) {
             format!("input_{k}")
@@ -241,6 +247,81 @@ fn record(doc: &Doc, text: String, copydesk: Value, dropped: Option<&str>) -> Ma
     }
     r.insert("copydesk".into(), copydesk);
     r
+}
+
+/// Whether renaming `doc`'s reserved input fields makes two keys equal (an input with both
+/// `id` and `input_id`): the record as a map then keeps one of them, which [`RecordOut`], writing
+/// keys as they come, would not.
+fn extra_keys_collide(doc: &Doc) -> bool {
+    doc.extra.keys().any(|k| {
+        k.strip_prefix("input_")
+            .is_some_and(|base| RESERVED.contains(&base) && doc.extra.contains_key(base))
+    })
+}
+
+/// A record serialized straight from its document: the bytes of [`record`] with
+/// [`provenance`], without building the JSON map (or copying the input fields) first.
+struct RecordOut<'a> {
+    doc: &'a Doc,
+    text: &'a str,
+    copydesk: ProvenanceOut<'a>,
+    dropped: Option<&'static str>,
+}
+
+impl Serialize for RecordOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let doc = self.doc;
+        let mut r = serializer.serialize_map(None)?;
+        r.serialize_entry("id", &doc.id)?;
+        r.serialize_entry("source", &doc.source)?;
+        if let Some(reason) = self.dropped {
+            r.serialize_entry("reason", reason)?;
+            if let Some(of) = &doc.duplicate_of {
+                r.serialize_entry("duplicate_of", of)?;
+            }
+        }
+        r.serialize_entry("text", self.text)?;
+        for (k, v) in &doc.extra {
+            if RESERVED.contains(&k.as_str()) {
+                r.serialize_entry(&format!("input_{k}"), v)?;
+            } else {
+                r.serialize_entry(k, v)?;
+            }
+        }
+        r.serialize_entry("copydesk", &self.copydesk)?;
+        r.end()
+    }
+}
+
+/// [`provenance`], serialized straight from the document.
+struct ProvenanceOut<'a> {
+    doc: &'a Doc,
+    starts: &'a [Option<usize>],
+    mode: AliasMode,
+    action: DedupAction,
+}
+
+impl Serialize for ProvenanceOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let doc = self.doc;
+        let mut p = serializer.serialize_map(None)?;
+        p.serialize_entry("encoding", &doc.encoding)?;
+        p.serialize_entry("repairs", &doc.repairs)?;
+        p.serialize_entry("removed", &doc.removed)?;
+        p.serialize_entry("aliases", &doc.aliases)?;
+        if self.mode == AliasMode::Annotate {
+            p.serialize_entry("mentions", &mentions(doc, self.starts))?;
+        }
+        p.serialize_entry("duplicates", &doc.duplicates)?;
+        if self.action == DedupAction::Mark {
+            if let Some(of) = &doc.duplicate_of {
+                p.serialize_entry("duplicate_of", of)?;
+            }
+        }
+        p.end()
+    }
 }
 
 /// The compressed or plain byte sink behind a staged file.
@@ -317,12 +398,39 @@ impl Staged {
             .map_err(|e| on_file(&self.name, e))
     }
 
+    /// Ends the stream and syncs the file; returns `(tmp, dest)` for the rename.
     fn finish(self) -> io::Result<(PathBuf, PathBuf)> {
-        let name = self.name;
-        let mut file = self.out.finish().map_err(|e| on_file(&name, e))?;
-        file.flush()
-            .and_then(|()| file.get_ref().sync_all())
-            .map_err(|e| on_file(&name, e))?;
+        self.close()?.sync()
+    }
+
+    /// Ends the stream and flushes it to the file, not yet synced.
+    fn close(self) -> io::Result<Closed> {
+        let mut file = self.out.finish().map_err(|e| on_file(&self.name, e))?;
+        file.flush().map_err(|e| on_file(&self.name, e))?;
+        Ok(Closed {
+            name: self.name,
+            tmp: self.tmp,
+            dest: self.dest,
+            file,
+        })
+    }
+}
+
+/// A staged file whose bytes are all written, waiting to be synced to disk.
+struct Closed {
+    name: String,
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: BufWriter<fs::File>,
+}
+
+impl Closed {
+    /// Syncs the file; returns `(tmp, dest)` for the rename.
+    fn sync(self) -> io::Result<(PathBuf, PathBuf)> {
+        self.file
+            .get_ref()
+            .sync_all()
+            .map_err(|e| on_file(&self.name, e))?;
         Ok((self.tmp, self.dest))
     }
 }
@@ -337,25 +445,90 @@ fn is_documents_file(name: &str) -> bool {
     name == "documents.jsonl" || (name.starts_with("documents-") && name.contains(".jsonl"))
 }
 
-/// Renders one document: whether it is dropped whole, and its JSON line.
-fn render(doc: &Doc, action: DedupAction, mode: AliasMode) -> (bool, Vec<u8>) {
-    let (text, starts) = text_of(doc);
-    let prov = provenance(doc, &starts, mode, action);
-    let (dropped, value) = match drop_reason(doc, action) {
-        Some(reason) => {
-            // A dropped document keeps its cleaned text so a reviewer can check the decision.
-            let text = if text.is_empty() {
-                doc.paragraphs.join("\n\n")
-            } else {
-                text
+/// Documents per batch of [`Writer::documents`]: a batch is rendered while the one before it is
+/// written, so at most two batches of rendered records (a few megabytes of news) are held.
+const BATCH_DOCS: usize = 4096;
+
+/// Documents per piece of a batch: one task of the parallel rendering, and one write per file.
+/// Small enough for the pieces to spread over the threads, large enough for long writes.
+const PIECE_DOCS: usize = 64;
+
+/// Some consecutive documents rendered, their JSON lines already sorted by file: the kept ones
+/// one after another (with where each ends, for the shard cuts), the dropped ones likewise.
+/// Written as a few long slices, with no buffer per record.
+#[derive(Default)]
+struct Rendered {
+    kept: Vec<u8>,
+    kept_ends: Vec<usize>,
+    dropped: Vec<u8>,
+    dropped_count: usize,
+}
+
+impl Rendered {
+    /// Renders `docs` in order.
+    fn of(docs: &[Doc], action: DedupAction, mode: AliasMode) -> Rendered {
+        let mut out = Rendered::default();
+        for doc in docs {
+            let reason = drop_reason(doc, action);
+            let buf = match reason {
+                Some(_) => {
+                    out.dropped_count += 1;
+                    &mut out.dropped
+                }
+                None => &mut out.kept,
             };
-            (true, record(doc, text, prov, Some(reason)))
+            render(doc, reason, action, mode, buf);
+            if reason.is_none() {
+                out.kept_ends.push(out.kept.len());
+            }
         }
-        None => (false, record(doc, text, prov, None)),
+        out
+    }
+
+    /// Renders `docs` in parallel, one [`Rendered`] per piece, in order.
+    fn batch(docs: &[Doc], action: DedupAction, mode: AliasMode) -> Vec<Rendered> {
+        docs.par_chunks(PIECE_DOCS)
+            .map(|piece| Rendered::of(piece, action, mode))
+            .collect()
+    }
+}
+
+/// Appends the JSON line of one document to `buf`; `dropped` is its [`drop_reason`].
+fn render(
+    doc: &Doc,
+    dropped: Option<&'static str>,
+    action: DedupAction,
+    mode: AliasMode,
+    buf: &mut Vec<u8>,
+) {
+    let (text, starts) = text_of(doc);
+    // A dropped document keeps its cleaned text so a reviewer can check the decision.
+    let text = match dropped {
+        Some(_) if text.is_empty() => doc.paragraphs.join("\n\n"),
+        _ => text,
     };
-    let mut line = serde_json::to_vec(&value).expect("a JSON map always serializes");
-    line.push(b'\n');
-    (dropped, line)
+    let written = if extra_keys_collide(doc) {
+        let copydesk = provenance(doc, &starts, mode, action);
+        serde_json::to_writer(&mut *buf, &record(doc, text, copydesk, dropped))
+    } else {
+        let copydesk = ProvenanceOut {
+            doc,
+            starts: &starts,
+            mode,
+            action,
+        };
+        serde_json::to_writer(
+            &mut *buf,
+            &RecordOut {
+                doc,
+                text: &text,
+                copydesk,
+                dropped,
+            },
+        )
+    };
+    written.expect("a record of strings, numbers and maps always serializes");
+    buf.push(b'\n');
 }
 
 /// Writes the output folder. On error nothing is renamed into place and the temporary files
@@ -369,8 +542,9 @@ pub fn write(dir: &Path, run: &mut RunOutput, output: &OutputConfig) -> io::Resu
     w.finish(&run.rejected, clusters.into_iter(), &mut run.report)
 }
 
-/// The output folder being written, documents arriving in input order a batch at a time, so a
-/// run never holds more than a batch of rendered records.
+/// The output folder being written, documents arriving in input order a batch at a time and
+/// rendered a few thousand at a time, so a run never holds more than two such batches of
+/// rendered records.
 ///
 /// Documents go to a shard while it stays under `[output] shard_bytes` (uncompressed); when a
 /// second shard is needed, the first is compressed like the others. A run that never needs a
@@ -438,48 +612,85 @@ impl Writer {
         format!("documents-{n:05}.jsonl{ext}")
     }
 
-    /// Renders `docs` in parallel and writes them in order.
+    /// Renders `docs` in parallel and writes them in order. Batches overlap: the next one is
+    /// rendered while this thread writes the one before, so the serial writing hides behind the
+    /// parallel rendering.
     pub fn documents(&mut self, docs: &[Doc]) -> io::Result<()> {
         let (action, mode) = (self.action, self.mode);
-        let rendered: Vec<(bool, Vec<u8>)> =
-            docs.par_iter().map(|d| render(d, action, mode)).collect();
-        for (dropped, line) in rendered {
-            if dropped {
-                self.dropped_count += 1;
+        let mut batches = docs.chunks(BATCH_DOCS);
+        let Some(first) = batches.next() else {
+            return Ok(());
+        };
+        let mut rendered = Rendered::batch(first, action, mode);
+        for next in batches {
+            let (written, next) = rayon::join(
+                || self.write_rendered(&rendered),
+                || Rendered::batch(next, action, mode),
+            );
+            written?;
+            rendered = next;
+        }
+        self.write_rendered(&rendered)
+    }
+
+    /// Writes rendered pieces in order: each piece's dropped records in one write, its kept
+    /// records in as few as the shard cuts allow.
+    fn write_rendered(&mut self, pieces: &[Rendered]) -> io::Result<()> {
+        for piece in pieces {
+            if piece.dropped_count > 0 {
+                self.dropped_count += piece.dropped_count;
                 self.dropped
                     .as_mut()
                     .expect("open until finish")
-                    .raw(&line)?;
-                continue;
+                    .raw(&piece.dropped)?;
             }
-            self.kept += 1;
-            let len = line.len() as u64;
-            // A shard always takes at least one document, however large.
-            let full = self.output.shard_bytes > 0
-                && self.current_docs > 0
-                && self.current_bytes + len > self.output.shard_bytes;
-            if full {
-                self.close_shard()?;
+            // Kept records from `unwritten` up to `end` belong to the current shard but are
+            // not written yet: they go in one slice, before a cut or at the end of the piece.
+            let (mut unwritten, mut end) = (0, 0);
+            for &next in &piece.kept_ends {
+                self.kept += 1;
+                let len = (next - end) as u64;
+                // A shard always takes at least one document, however large.
+                let full = self.output.shard_bytes > 0
+                    && self.current_docs > 0
+                    && self.current_bytes + len > self.output.shard_bytes;
+                if full {
+                    self.write_kept(&piece.kept[unwritten..end])?;
+                    unwritten = end;
+                    self.close_shard()?;
+                }
+                if self.current.is_none() {
+                    // The first shard is written plain: it is documents.jsonl unless a second
+                    // one follows.
+                    let n = self.shards.len();
+                    let (name, compression) = if n == 0 {
+                        ("documents.jsonl".to_string(), ShardCompression::None)
+                    } else {
+                        (self.shard_name(n), self.output.shard_compression)
+                    };
+                    let s = self.stage(&name, compression)?;
+                    self.current = Some(s);
+                    self.current_bytes = 0;
+                    self.current_docs = 0;
+                }
+                self.current_bytes += len;
+                self.current_docs += 1;
+                end = next;
             }
-            if self.current.is_none() {
-                // The first shard is written plain: it is documents.jsonl unless a second
-                // one follows.
-                let n = self.shards.len();
-                let (name, compression) = if n == 0 {
-                    ("documents.jsonl".to_string(), ShardCompression::None)
-                } else {
-                    (self.shard_name(n), self.output.shard_compression)
-                };
-                let s = self.stage(&name, compression)?;
-                self.current = Some(s);
-                self.current_bytes = 0;
-                self.current_docs = 0;
-            }
-            self.current.as_mut().expect("just opened").raw(&line)?;
-            self.current_bytes += len;
-            self.current_docs += 1;
+            self.write_kept(&piece.kept[unwritten..end])?;
         }
         Ok(())
+    }
+
+    /// Writes kept records to the current shard.
+    fn write_kept(&mut self, lines: &[u8]) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.current
+            .as_mut()
+            .expect("a shard is open while it has records to write")
+            .raw(lines)
     }
 
     fn close_shard(&mut self) -> io::Result<()> {
@@ -525,11 +736,14 @@ impl Writer {
         report: &mut Report,
     ) -> io::Result<()> {
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+        // The large files are synced on threads of their own while the small ones are written:
+        // the wait for the disk (tens of milliseconds for a corpus of news) overlaps the
+        // writing of the clusters.
+        let mut syncing: Vec<Closed> = Vec::new();
         let mut documents_files = Vec::new();
         match self.current.take() {
             Some(s) if self.shards.is_empty() => {
-                let (tmp, _) = s.finish()?;
-                staged.push((tmp, self.dir.join("documents.jsonl")));
+                syncing.push(s.close()?);
                 documents_files.push("documents.jsonl".to_string());
             }
             Some(s) => {
@@ -548,34 +762,28 @@ impl Writer {
             staged.push((tmp, self.dir.join(&name)));
             documents_files.push(name);
         }
-        staged.push(self.dropped.take().expect("open until finish").finish()?);
-        let mut rejected = self.stage("rejected.jsonl", ShardCompression::None)?;
-        for r in rejected_docs {
-            rejected.line(r)?;
-        }
-        staged.push(rejected.finish()?);
-        let mut cluster_file = self.stage("clusters.jsonl", ShardCompression::None)?;
-        for c in clusters {
-            cluster_file.line(&c)?;
-        }
-        staged.push(cluster_file.finish()?);
+        syncing.push(self.dropped.take().expect("open until finish").close()?);
         report.documents_out = self.kept;
         report.documents_dropped = self.dropped_count;
         report.documents_rejected = rejected_docs.len();
         report.documents_files = documents_files.clone();
-        let mut out = self.stage("report.json", ShardCompression::None)?;
-        let mut value = serde_json::to_value(&*report)?;
-        value["timing"] = json!({
-            "seconds": report.seconds,
-            "mb_per_s": report.mb_per_s(),
-            "threads": rayon::current_num_threads(),
-            "stages": report.stages,
+        let (synced, small) = std::thread::scope(|scope| {
+            let syncs: Vec<_> = syncing
+                .into_iter()
+                .map(|file| scope.spawn(move || file.sync()))
+                .collect();
+            let small = self.write_small(rejected_docs, clusters, report);
+            let synced: io::Result<Vec<_>> = syncs
+                .into_iter()
+                .map(|s| {
+                    s.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (synced, small)
         });
-        serde_json::to_writer_pretty(out.out.writer(), &value)
-            .map_err(io::Error::from)
-            .and_then(|()| out.out.writer().write_all(b"\n"))
-            .map_err(|e| on_file("report.json", e))?;
-        staged.push(out.finish()?);
+        staged.extend(synced?);
+        staged.extend(small?);
         let dir = &self.dir;
         // The switch from an earlier run's output to this one cannot be one atomic step (several
         // files), so report.json marks completeness: the old one goes first and the new one is
@@ -606,6 +814,41 @@ impl Writer {
             fs::rename(&tmp, &dest).map_err(|e| on_file(&dest.display().to_string(), e))?;
         }
         Ok(())
+    }
+
+    /// Writes and syncs `rejected.jsonl`, `clusters.jsonl` and `report.json` (whose document
+    /// counts are set); returns them for the rename, in that order.
+    fn write_small(
+        &mut self,
+        rejected_docs: &[Rejection],
+        clusters: impl Iterator<Item = ClusterRecord>,
+        report: &Report,
+    ) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+        let mut staged = Vec::with_capacity(3);
+        let mut rejected = self.stage("rejected.jsonl", ShardCompression::None)?;
+        for r in rejected_docs {
+            rejected.line(r)?;
+        }
+        staged.push(rejected.finish()?);
+        let mut cluster_file = self.stage("clusters.jsonl", ShardCompression::None)?;
+        for c in clusters {
+            cluster_file.line(&c)?;
+        }
+        staged.push(cluster_file.finish()?);
+        let mut out = self.stage("report.json", ShardCompression::None)?;
+        let mut value = serde_json::to_value(report)?;
+        value["timing"] = json!({
+            "seconds": report.seconds,
+            "mb_per_s": report.mb_per_s(),
+            "threads": rayon::current_num_threads(),
+            "stages": report.stages,
+        });
+        serde_json::to_writer_pretty(out.out.writer(), &value)
+            .map_err(io::Error::from)
+            .and_then(|()| out.out.writer().write_all(b"\n"))
+            .map_err(|e| on_file("report.json", e))?;
+        staged.push(out.finish()?);
+        Ok(staged)
     }
 }
 
@@ -642,6 +885,111 @@ mod tests {
                 ..Doc::default()
             })
             .collect()
+    }
+
+    /// Documents with every part of a record: input fields (reserved names among them, and one
+    /// pair that collides once renamed), removed lines, repairs, aliases, mentions, copies.
+    fn rich_docs() -> Vec<Doc> {
+        use crate::doc::{
+            AliasRecord, DuplicateRecord, DuplicateTarget, ParagraphMention, Removed,
+        };
+        let extra = |fields: Value| match fields {
+            Value::Object(map) => map,
+            _ => unreachable!("the fields are an object"),
+        };
+        let full = Doc {
+            id: "a\"1".into(),
+            source: "f.jsonl:1".into(),
+            extra: extra(json!({
+                "url": "https://example.com/\u{2028}",
+                "id": 5,
+                "copydesk": {"x": [1, 2.5, null]},
+                "score": 0.1,
+                "big": u64::MAX,
+            })),
+            encoding: "utf-8".into(),
+            repairs: [("mojibake".to_string(), 2)].into(),
+            removed: vec![Removed {
+                text: "Share this".into(),
+                reason: "phrase".into(),
+                rule: Some("share".into()),
+            }],
+            paragraphs: vec!["One é.".into(), "Two.".into(), "Three \"q\"\t.".into()],
+            aliases: vec![AliasRecord {
+                from: "UN".into(),
+                to: "United Nations".into(),
+                count: 1,
+            }],
+            mentions: vec![
+                ParagraphMention {
+                    paragraph: 2,
+                    start: 0,
+                    end: 5,
+                    from: "UN".into(),
+                    to: "United Nations".into(),
+                },
+                ParagraphMention {
+                    paragraph: 1,
+                    start: 0,
+                    end: 3,
+                    from: "x".into(),
+                    to: "y".into(),
+                },
+            ],
+            duplicates: vec![DuplicateRecord {
+                paragraph: 1,
+                of: DuplicateTarget {
+                    id: "b".into(),
+                    paragraph: 0,
+                },
+                similarity: 0.875,
+                cluster: 3,
+                text: None,
+            }],
+            dropped_paragraphs: vec![1],
+            ..Doc::default()
+        };
+        let copy = Doc {
+            duplicate_of: Some("b".into()),
+            ..full.clone()
+        };
+        let emptied = Doc {
+            dropped_paragraphs: vec![0, 1, 2],
+            ..full.clone()
+        };
+        let colliding = Doc {
+            extra: extra(json!({"text": "in", "input_text": "also in", "reason": 1})),
+            ..full.clone()
+        };
+        vec![full, copy, emptied, colliding, Doc::default()]
+    }
+
+    #[test]
+    fn records_written_straight_equal_records_built_as_maps() {
+        let docs = rich_docs();
+        let collide: Vec<bool> = docs.iter().map(extra_keys_collide).collect();
+        assert_eq!(collide, [false, false, false, true, false]);
+        for action in [DedupAction::Drop, DedupAction::Mark] {
+            for mode in [AliasMode::Replace, AliasMode::Annotate] {
+                for doc in &docs {
+                    let reason = drop_reason(doc, action);
+                    let (text, starts) = text_of(doc);
+                    let text = match reason {
+                        Some(_) if text.is_empty() => doc.paragraphs.join("\n\n"),
+                        _ => text,
+                    };
+                    let map = record(doc, text, provenance(doc, &starts, mode, action), reason);
+                    let mut expected = serde_json::to_vec(&map).unwrap();
+                    expected.push(b'\n');
+                    let mut line = Vec::new();
+                    render(doc, reason, action, mode, &mut line);
+                    assert_eq!(
+                        String::from_utf8(line).unwrap(),
+                        String::from_utf8(expected).unwrap()
+                    );
+                }
+            }
+        }
     }
 
     /// Writes `docs` in batches of `batch` and returns the documents files with their lines.
@@ -698,8 +1046,8 @@ mod tests {
     #[test]
     fn large_outputs_are_cut_into_numbered_shards_whatever_the_batches() {
         let all = docs(5);
-        let line = render(&all[0], DedupAction::Drop, AliasMode::Replace)
-            .1
+        let line = Rendered::of(&all[..1], DedupAction::Drop, AliasMode::Replace)
+            .kept
             .len() as u64;
         // Two documents per shard.
         let shard = 2 * line + line / 2;
@@ -722,5 +1070,22 @@ mod tests {
         }
         // A document larger than a shard still gets one of its own.
         assert_eq!(written(10, &docs(2), 1).len(), 2);
+    }
+
+    #[test]
+    fn many_documents_keep_their_order_across_pieces_batches_and_shards() {
+        let all = docs(2 * BATCH_DOCS + 3 * PIECE_DOCS + 5);
+        let expected: Vec<String> = all.iter().map(|d| format!("{:?}", d.id)).collect();
+        let whole = written(0, &all, all.len());
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].1, expected);
+        // Shards of a few hundred documents, cut wherever the pieces and batches end.
+        let shards = written(20_000, &all, all.len());
+        assert!(shards.len() > 10);
+        let lines: Vec<String> = shards.iter().flat_map(|(_, l)| l.clone()).collect();
+        assert_eq!(lines, expected);
+        for batch in [1000, PIECE_DOCS + 1] {
+            assert_eq!(written(20_000, &all, batch), shards, "batches of {batch}");
+        }
     }
 }

@@ -1,18 +1,19 @@
 //! The pipeline: reads inputs, runs the stages in their fixed order, and hands the result to the
 //! output writer.
 //!
-//! Order: read (parallel per file) → decode (per document) → per-source line statistics
-//! (barrier) → boilerplate and paragraph split (per document) → aliases (per document) →
-//! near-duplicates (barrier) → write. The paragraph split runs before aliases (not after, as a
-//! first sketch had it) so that a name broken across a hard-wrapped line is whole when matched.
-//! Everything order-dependent is decided by the input ordinal, never by thread scheduling, so the
-//! output is byte-identical for any thread count.
+//! Order: read (parallel per file, and per chunk of a large JSONL file) → decode (per document)
+//! → per-source line statistics (barrier) → boilerplate and paragraph split (per document) →
+//! aliases (per document) → near-duplicates (barrier) → write. The paragraph split runs before
+//! aliases (not after, as a first sketch had it) so that a name broken across a hard-wrapped line
+//! is whole when matched. Everything order-dependent is decided by the input ordinal, never by
+//! thread scheduling, so the output is byte-identical for any thread count.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 use crate::config::{Config, EntityConfig};
@@ -178,7 +179,7 @@ pub fn discover(paths: &[PathBuf]) -> input::Discovery {
     all
 }
 
-/// Reads `files` (in parallel, results in order) and decodes every document.
+/// Reads `files` (in parallel, results in order) and decodes every document, in parallel too.
 pub fn read_and_decode(
     stages: &Stages,
     config: &Config,
@@ -200,43 +201,51 @@ pub fn read_and_decode(
     let mut raws = Vec::new();
     for l in loaded {
         part.bytes_in += l.bytes;
-        raws.extend(l.docs);
+        // One file (the common case of one large JSONL) hands over its documents unmoved.
+        if raws.is_empty() {
+            raws = l.docs;
+        } else {
+            raws.extend(l.docs);
+        }
         part.read_rejected.extend(l.rejected);
     }
     part.raw_docs = raws.len();
-    let decoded: Vec<Result<Doc, Rejection>> = raws
+    // The line limit is checked beside decoding, so the documents are sorted from the rejected
+    // in parallel too (rayon keeps the input order of both).
+    (part.docs, part.decode_rejected) = raws
         .into_par_iter()
         .enumerate()
         .map(|(i, raw)| {
-            let r = stages.decode.apply(i, raw);
+            let r = stages
+                .decode
+                .apply(i, raw)
+                .and_then(|doc| within_line_limit(doc, stages.max_line));
             tick();
             r
         })
-        .collect();
-    for d in decoded {
-        match d {
-            // A single line of megabytes is a dump of markup or data, not an article, and every
-            // line-based layer would pay for it: rejected with the line that broke the limit.
-            Ok(doc) => match doc
-                .lines
-                .iter()
-                .position(|l| l.len() as u64 > stages.max_line)
-            {
-                Some(n) => part.decode_rejected.push(Rejection::file(
-                    doc.source,
-                    format!(
-                        "line {} of the text is {} bytes, over max_line_bytes ({})",
-                        n + 1,
-                        doc.lines[n].len(),
-                        stages.max_line
-                    ),
-                )),
-                None => part.docs.push(doc),
-            },
-            Err(r) => part.decode_rejected.push(r),
-        }
-    }
+        .partition_map(|r| match r {
+            Ok(doc) => Either::Left(doc),
+            Err(rejection) => Either::Right(rejection),
+        });
     part
+}
+
+/// A decoded document, or its rejection if one of its lines is longer than `max_line`. A single
+/// line of megabytes is a dump of markup or data, not an article, and every line-based layer
+/// would pay for it: rejected with the line that broke the limit.
+fn within_line_limit(doc: Doc, max_line: u64) -> Result<Doc, Rejection> {
+    match doc.lines.iter().position(|l| l.len() as u64 > max_line) {
+        Some(n) => Err(Rejection::file(
+            doc.source,
+            format!(
+                "line {} of the text is {} bytes, over max_line_bytes ({})",
+                n + 1,
+                doc.lines[n].len(),
+                max_line
+            ),
+        )),
+        None => Ok(doc),
+    }
 }
 
 /// Per-source line statistics of one part; parts are merged before the boilerplate stage.

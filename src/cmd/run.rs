@@ -201,11 +201,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if !args.quiet {
         print_summary(&result.report, &dir);
     }
-    Ok(if result.report.documents_rejected > 0 {
+    let code = if result.report.documents_rejected > 0 {
         EXIT_REJECTED
     } else {
         EXIT_OK
-    })
+    };
+    // The process ends here: the exit returns the corpus's memory at once, where freeing its
+    // documents one string at a time took a serial 70 ms on 75 MB of news.
+    std::mem::forget(result);
+    Ok(code)
 }
 
 struct OutOfCore {
