@@ -109,6 +109,13 @@ proptest! {
 
     #[test]
     fn clean_text_is_unchanged(s in "[a-zA-Z0-9 .,;:!?'()\\n\\t-]{0,80}") {
+        // " quot;", " gt;" and the like are the residue of a reference whose `&` a feed turned
+        // into a space, which the decoder repairs on purpose (`entities::residue`); this
+        // alphabet can spell them, rarely enough that a run may or may not draw one.
+        let residue = ["quot;", "amp;", "lt;", "gt;", "apos;"]
+            .iter()
+            .any(|r| s.contains(&format!(" {r}")));
+        prop_assume!(!residue);
         prop_assert_eq!(fix(&s), s);
     }
 
