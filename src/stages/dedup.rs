@@ -628,8 +628,10 @@ impl Settled {
     /// those with a reused id, numbers the others and records their copies.
     pub fn apply(&self, part: usize, docs: Vec<Doc>) -> Vec<Doc> {
         let ords = &self.ordinals[self.previous + part];
-        docs.into_iter()
-            .zip(ords)
+        // In parallel: every document of the share is moved, which is the corpus again; rayon
+        // keeps the input order.
+        docs.into_par_iter()
+            .zip(ords.par_iter())
             .filter_map(|(mut doc, ord)| {
                 let ord = (*ord)? as usize;
                 doc.ordinal = ord;
