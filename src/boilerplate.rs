@@ -18,6 +18,10 @@ use aho_corasick::automaton::OverlappingState;
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexSet};
 
+mod anymatch;
+
+use anymatch::AnyMatch;
+
 /// Why a line (or fragment) was removed; the layer that removed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
@@ -87,8 +91,12 @@ pub struct Rules {
     phrase_kinds: Vec<(PhraseKind, String)>,
     max_prefix_words: usize,
     patterns: RegexSet,
+    /// Whether any of `patterns` matches, asked of every line before which one does.
+    any_pattern: AnyMatch,
     pattern_text: Vec<String>,
     trailing: Vec<Regex>,
+    /// Whether any of `trailing` matches, asked before each of them is.
+    any_trailing: AnyMatch,
     repeats: bool,
     captions: RegexSet,
     corpus_max_words: usize,
@@ -169,8 +177,10 @@ impl Rules {
             phrase_kinds,
             max_prefix_words: spec.max_prefix_words,
             patterns: RegexSet::new(spec.patterns)?,
+            any_pattern: AnyMatch::new(spec.patterns)?,
             pattern_text: spec.patterns.to_vec(),
             trailing,
+            any_trailing: AnyMatch::new(spec.trailing)?,
             repeats: spec.repeats,
             captions: RegexSet::new(spec.caption_patterns)?,
             corpus_max_words: spec.corpus_max_words,
@@ -189,7 +199,9 @@ impl Rules {
         Scratch {
             rules: self.id,
             patterns: self.patterns.clone(),
+            any_pattern: self.any_pattern.clone(),
             trailing: self.trailing.clone(),
+            any_trailing: self.any_trailing.clone(),
             captions: self.captions.clone(),
             keys: Keys::default(),
             word_counts: Vec::new(),
@@ -213,7 +225,9 @@ pub struct Scratch {
     /// The id of the [`Rules`] this was made for.
     rules: u64,
     patterns: RegexSet,
+    any_pattern: AnyMatch,
     trailing: Vec<Regex>,
+    any_trailing: AnyMatch,
     captions: RegexSet,
     keys: Keys,
     word_counts: Vec<usize>,
@@ -517,7 +531,9 @@ pub fn clean_lines_with<'a>(
     );
     let Scratch {
         patterns,
+        any_pattern,
         trailing,
+        any_trailing,
         captions,
         keys,
         word_counts,
@@ -558,15 +574,20 @@ pub fn clean_lines_with<'a>(
     for (i, line) in lines.iter().enumerate() {
         let line = line.trim();
         let words = word_counts[i];
+        // The key's hash, for the repeat and source-template layers; long lines have none.
+        let short_hash;
         if words > short_words {
             line_key(prefix_at_char(line, LONG_KEY_BYTES), buf);
             keys.push(buf);
             repeat_hash[i] = xxhash_rust::xxh3::xxh3_64(line.as_bytes()) | 1;
+            short_hash = None;
         } else {
             line_key(line, buf);
             keys.push(buf);
+            let h = key_hash(buf);
             // Short keys hash even, long lines odd: the two kinds never meet in one group.
-            repeat_hash[i] = key_hash(buf) & !1;
+            repeat_hash[i] = h & !1;
+            short_hash = Some(h);
         }
         if buf.is_empty() {
             if !line.is_empty() {
@@ -607,9 +628,9 @@ pub fn clean_lines_with<'a>(
             hit = Some((Reason::Dateline, None));
         }
         if hit.is_none() {
-            // `is_match` stops at the first match (or as soon as every anchored pattern has
-            // failed); the set of matches is only worth computing for the rare line that hits.
-            let first = if patterns.is_match(line) {
+            // Whether any pattern matches is cheaper to learn than which ones do (see
+            // `anymatch`); the set of matches is only worth computing for the rare line that hits.
+            let first = if any_pattern.is_match(line) {
                 patterns.matches(line).iter().next()
             } else {
                 None
@@ -624,15 +645,24 @@ pub fn clean_lines_with<'a>(
         template[i] = hit.is_none()
             && words <= rules.corpus_max_words
             && !buf.bytes().any(|b| b.is_ascii_digit())
-            && is_template(key_hash(buf));
+            && short_hash.is_some_and(is_template);
         after_wire = matches!(hit, Some((Reason::WireCredit, _)));
         match hit {
             Some(h) => reasons[i] = Some(h),
             None if template[i] => {}
             None => {
                 // Trailing fragments: cut only when what stays ends like a sentence, so a
-                // sentence that merely ends in "page 12" of something is left alone.
-                for re in trailing.iter() {
+                // sentence that merely ends in "page 12" of something is left alone. A line
+                // that no expression matches is never cut, so most lines stop at one test; a
+                // cut can make the next expression match what stays, so the rest are tried
+                // in turn.
+                let untouched = out[i].unwrap_or("");
+                let expressions = if any_trailing.is_match(untouched) {
+                    &trailing[..]
+                } else {
+                    &[]
+                };
+                for re in expressions {
                     let current = out[i].unwrap_or("");
                     if let Some(m) = re.find(current) {
                         let head = &current[..m.start()];
