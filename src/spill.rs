@@ -153,7 +153,11 @@ pub fn write_signed(
 ) -> io::Result<()> {
     fs::create_dir_all(dir).map_err(annotate(dir))?;
     write_file(&name(dir, task, "text"), |w| {
-        w.write_all(signed.bulk.text.as_bytes())
+        signed
+            .bulk
+            .text
+            .pieces()
+            .try_for_each(|p| w.write_all(p.as_bytes()))
     })?;
     write_file(&name(dir, task, "keys0.bin"), |w| {
         put_column(w, &signed.bulk.keys[0])
@@ -188,7 +192,7 @@ pub fn read_signed(dir: &Path, task: usize) -> io::Result<Signed> {
         meta,
         bulk: crate::stages::dedup::SignedBulk {
             keys,
-            text,
+            text: text.into(),
             done: [true, true],
         },
     })

@@ -110,6 +110,17 @@ impl ItemTable {
         self.doc.len()
     }
 
+    /// Room for `n` more items in every column.
+    fn reserve(&mut self, n: usize) {
+        self.doc.reserve(n);
+        self.paragraph.reserve(n);
+        self.start.reserve(n);
+        self.len.reserve(n);
+        self.whole.reserve(n);
+        self.live.reserve(n);
+        self.hash.reserve(n);
+    }
+
     /// Appends one item: where its text is in the share's text (`start`, `len`), the xxh3 of
     /// that text, and its whole-signature hash (`None`: no shingles).
     fn push(&mut self, doc: u32, paragraph: u32, at: (u64, u32), hash: u64, whole: Option<u64>) {
@@ -154,10 +165,64 @@ pub struct SignedBulk {
     /// Per level, band-major: key of band `b` of item `i` at `b * items + i`.
     pub keys: [Vec<u64>; 2],
     /// The documents' texts (paragraphs joined by `\n`) one after the other.
-    pub text: String,
+    pub text: ShareText,
     /// Per level, whether `keys` is computed (the document keys always are; the paragraph
     /// keys of a fresh share only once the document level has settled).
     pub done: [bool; 2],
+}
+
+/// The text of a signed share, addressed by byte offset as if its documents' texts were one
+/// string, but kept as the pieces they were made in: a share of a large run is gigabytes, and
+/// copying every piece into one string was a serial pass over the corpus.
+#[derive(Debug, Clone, Default)]
+pub struct ShareText {
+    pieces: Vec<String>,
+    /// Offset of each piece; `len` after the last.
+    starts: Vec<u64>,
+    len: u64,
+}
+
+impl ShareText {
+    /// Total length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether there is no text at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends a piece (moved, not copied) at offset [`ShareText::len`].
+    pub fn push(&mut self, piece: String) {
+        self.starts.push(self.len);
+        self.len += piece.len() as u64;
+        self.pieces.push(piece);
+    }
+
+    /// The text at `start..start + len`, when it lies inside one piece (an item's text always
+    /// lies inside its document's).
+    pub fn get(&self, start: u64, len: u32) -> Option<&str> {
+        let at = self
+            .starts
+            .partition_point(|&s| s <= start)
+            .checked_sub(1)?;
+        let from = usize::try_from(start - self.starts[at]).ok()?;
+        self.pieces[at].get(from..from.checked_add(len as usize)?)
+    }
+
+    /// Every piece in order: the share's text as one string, for writing it out.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().map(String::as_str)
+    }
+}
+
+impl From<String> for ShareText {
+    fn from(text: String) -> ShareText {
+        let mut t = ShareText::default();
+        t.push(text);
+        t
+    }
 }
 
 /// A signed share.
@@ -202,8 +267,7 @@ impl Bulk for MemoryBulk {
 
     fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>> {
         let text = &self.parts[part].text;
-        let range = start as usize..start as usize + len as usize;
-        text.get(range).map(Cow::Borrowed).ok_or_else(|| {
+        text.get(start, len).map(Cow::Borrowed).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
         })
     }
@@ -943,89 +1007,107 @@ impl DedupStage {
     /// [`DedupStage::settle`], and only in the documents that survive the document level: in a
     /// syndicated corpus most documents are whole copies, and their paragraphs cost nothing.
     pub fn sign(&self, docs: &[Doc]) -> Signed {
-        struct One {
-            text: String,
-            whole: Option<u64>,
+        /// The results for a block of consecutive documents, as columns: no vector per
+        /// document to allocate on a worker thread and free on this one.
+        #[derive(Default)]
+        struct Block {
+            texts: Vec<String>,
+            /// xxh3 of each text.
+            hashes: Vec<u64>,
+            wholes: Vec<Option<u64>>,
+            /// `bands` per document.
             keys: Vec<u64>,
-            /// xxh3 of `text`.
-            hash: u64,
-            /// `(paragraph, start in text, len, xxh3)` of each paragraph long enough to compare.
-            paragraphs: Vec<(u32, u64, u32, u64)>,
-            facts: DocFacts,
+            /// `(document in the block, paragraph, start in its text, len, xxh3)` of each
+            /// paragraph long enough to compare.
+            paragraphs: Vec<(u32, u32, u64, u32, u64)>,
+            facts: Vec<DocFacts>,
         }
+        const BLOCK: usize = 256;
         let bands = if self.config.enabled { self.bands() } else { 0 };
-        let ones: Vec<One> = docs
-            .par_iter()
+        let enabled = self.config.enabled;
+        let least = self.config.min_paragraph_words;
+        let blocks: Vec<Block> = docs
+            .par_chunks(BLOCK)
             .map_init(
                 || (Shingler::new(), Vec::new(), Vec::new()),
-                |(sh, shingles, sig), doc| {
-                    let enabled = self.config.enabled;
-                    // With the pass off, only the facts are needed (the id check).
-                    let text = if enabled {
-                        doc.paragraphs.join("\n")
-                    } else {
-                        String::new()
+                |(sh, shingles, sig), chunk| {
+                    let mut b = Block {
+                        texts: Vec::with_capacity(chunk.len()),
+                        hashes: Vec::with_capacity(chunk.len()),
+                        wholes: Vec::with_capacity(chunk.len()),
+                        keys: Vec::with_capacity(chunk.len() * bands),
+                        facts: Vec::with_capacity(chunk.len()),
+                        ..Block::default()
                     };
-                    let mut keys = Vec::with_capacity(bands);
-                    let whole = if enabled {
-                        self.sign_text(sh, shingles, sig, &text, &mut keys)
-                    } else {
-                        None
-                    };
-                    let mut paragraphs = Vec::new();
-                    let mut at = 0u64;
-                    for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
-                        let least = self.config.min_paragraph_words;
-                        if crate::boilerplate::word_count(p, least) >= least {
-                            let hash = xxhash_rust::xxh3::xxh3_64(p.as_bytes());
-                            paragraphs.push((i as u32, at, p.len() as u32, hash));
+                    for (j, doc) in chunk.iter().enumerate() {
+                        // With the pass off, only the facts are needed (the id check).
+                        let text = if enabled {
+                            doc.paragraphs.join("\n")
+                        } else {
+                            String::new()
+                        };
+                        let whole = if enabled {
+                            self.sign_text(sh, shingles, sig, &text, &mut b.keys)
+                        } else {
+                            None
+                        };
+                        let mut at = 0u64;
+                        for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
+                            if crate::boilerplate::word_count(p, least) >= least {
+                                let hash = xxhash_rust::xxh3::xxh3_64(p.as_bytes());
+                                b.paragraphs
+                                    .push((j as u32, i as u32, at, p.len() as u32, hash));
+                            }
+                            at += p.len() as u64 + 1;
                         }
-                        at += p.len() as u64 + 1;
+                        let rank = self
+                            .config
+                            .source_priority
+                            .iter()
+                            .position(|s| {
+                                doc.source.contains(s.as_str()) || doc.site.contains(s.as_str())
+                            })
+                            .map_or(u32::MAX, |r| r as u32);
+                        b.facts.push(DocFacts {
+                            id: doc.id.clone(),
+                            source: doc.source.clone(),
+                            rank,
+                            text_len: doc.text_len() as u64,
+                        });
+                        b.hashes.push(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+                        b.wholes.push(whole);
+                        b.texts.push(text);
                     }
-                    let rank = self
-                        .config
-                        .source_priority
-                        .iter()
-                        .position(|s| {
-                            doc.source.contains(s.as_str()) || doc.site.contains(s.as_str())
-                        })
-                        .map_or(u32::MAX, |r| r as u32);
-                    let facts = DocFacts {
-                        id: doc.id.clone(),
-                        source: doc.source.clone(),
-                        rank,
-                        text_len: doc.text_len() as u64,
-                    };
-                    One {
-                        hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
-                        text,
-                        whole,
-                        keys,
-                        paragraphs,
-                        facts,
-                    }
+                    b
                 },
             )
             .collect();
         // The serial part: moving the results into the share's columns, reserved at their
-        // final sizes so that nothing is copied twice (the text alone is the corpus again).
+        // final sizes. Texts are moved, not copied: together they are the corpus again.
         let mut signed = Signed::default();
-        let mut doc_keys = Vec::with_capacity(ones.len() * bands);
-        signed
-            .bulk
-            .text
-            .reserve_exact(ones.iter().map(|o| o.text.len()).sum());
-        for (d, one) in ones.into_iter().enumerate() {
-            let base = signed.bulk.text.len() as u64;
-            signed.bulk.text.push_str(&one.text);
-            let [docs_t, paras_t] = &mut signed.meta.levels;
-            let len = one.text.len() as u32;
-            docs_t.push(d as u32, 0, (base, len), one.hash, one.whole);
-            for (paragraph, start, len, hash) in one.paragraphs {
-                paras_t.push(d as u32, paragraph, (base + start, len), hash, None);
+        let paragraphs: usize = blocks.iter().map(|b| b.paragraphs.len()).sum();
+        let [docs_t, paras_t] = &mut signed.meta.levels;
+        docs_t.reserve(docs.len());
+        paras_t.reserve(paragraphs);
+        signed.meta.docs.reserve(docs.len());
+        let mut doc_keys = Vec::with_capacity(docs.len() * bands);
+        let mut bases = Vec::with_capacity(BLOCK);
+        for (k, b) in blocks.into_iter().enumerate() {
+            let first = (k * BLOCK) as u32;
+            bases.clear();
+            for (j, text) in b.texts.into_iter().enumerate() {
+                let base = signed.bulk.text.len();
+                bases.push(base);
+                let len = text.len() as u32;
+                signed.bulk.text.push(text);
+                docs_t.push(first + j as u32, 0, (base, len), b.hashes[j], b.wholes[j]);
             }
-            doc_keys.extend_from_slice(&one.keys);
-            signed.meta.docs.push(one.facts);
+            for (j, paragraph, start, len, hash) in b.paragraphs {
+                let at = (bases[j as usize] + start, len);
+                paras_t.push(first + j, paragraph, at, hash, None);
+            }
+            doc_keys.extend_from_slice(&b.keys);
+            signed.meta.docs.extend(b.facts);
         }
         signed.bulk.keys[0] = band_major(&doc_keys, bands);
         signed.bulk.done[0] = true;
@@ -1040,8 +1122,10 @@ impl DedupStage {
         let text = &signed.bulk.text;
         let (wholes, keys) = self
             .sign_texts(t.count(), |i| {
-                let start = t.start[i] as usize;
-                Ok(Cow::Borrowed(&text[start..start + t.len[i] as usize]))
+                let piece = text.get(t.start[i], t.len[i]).ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
+                })?;
+                Ok(Cow::Borrowed(piece))
             })
             .expect("texts held in memory cannot fail to read");
         let t = &mut signed.meta.levels[1];
