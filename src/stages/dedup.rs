@@ -848,11 +848,42 @@ struct Lazy<'a> {
     bulk: &'a dyn Bulk,
     /// Sorted; the cache is indexed by position in it.
     members: &'a [u32],
+    /// For each member (by position), the position of the first member with the same text
+    /// (hash and length): reprints of one text share its features, computed once. A
+    /// syndicated corpus is full of them.
+    text_of: Vec<u32>,
     cache: RefCell<Vec<Option<std::rc::Rc<Features<'a>>>>>,
     shingler: RefCell<Shingler>,
 }
 
 impl<'a> Lazy<'a> {
+    fn new(
+        stage: &'a DedupStage,
+        items: &'a Items,
+        bulk: &'a dyn Bulk,
+        members: &'a [u32],
+        shingler: Shingler,
+    ) -> Lazy<'a> {
+        let mut first: HashMap<(u64, u32), u32> = HashMap::with_capacity(members.len());
+        let text_of = members
+            .iter()
+            .enumerate()
+            .map(|(at, &m)| {
+                let key = (items.hash[m as usize], items.len[m as usize]);
+                *first.entry(key).or_insert(at as u32)
+            })
+            .collect();
+        Lazy {
+            stage,
+            items,
+            bulk,
+            members,
+            text_of,
+            cache: RefCell::new(vec![None; members.len()]),
+            shingler: RefCell::new(shingler),
+        }
+    }
+
     fn same(&self, a: u32, b: u32) -> bool {
         let (a, b) = (a as usize, b as usize);
         self.items.hash[a] == self.items.hash[b] && self.items.len[a] == self.items.len[b]
@@ -860,6 +891,8 @@ impl<'a> Lazy<'a> {
 
     fn get(&self, id: u32) -> io::Result<std::rc::Rc<Features<'a>>> {
         let at = self.members.binary_search(&id).expect("member");
+        let at = self.text_of[at] as usize;
+        let id = self.members[at];
         if let Some(f) = &self.cache.borrow()[at] {
             return Ok(f.clone());
         }
@@ -1296,14 +1329,7 @@ impl DedupStage {
             .into_par_iter()
             .map_init(Shingler::new, |sh, k| {
                 let members = &candidates[k];
-                let lazy = Lazy {
-                    stage: self,
-                    items,
-                    bulk,
-                    members,
-                    cache: RefCell::new(vec![None; members.len()]),
-                    shingler: RefCell::new(std::mem::take(sh)),
-                };
+                let lazy = Lazy::new(self, items, bulk, members, std::mem::take(sh));
                 let local = |id: u32| members.binary_search(&id).expect("member") as u32;
                 let mut uf = UnionFind::new(members.len());
                 let mut links = 0;
