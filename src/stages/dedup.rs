@@ -1428,20 +1428,21 @@ impl DedupStage {
         *pick.expect("components are never empty")
     }
 
-    /// Whether two items are copies by the verification rule.
+    /// Whether two items are copies by the verification rule. The shingles are compared before
+    /// the facts: the figures and names of a text are only computed (once, lazily) for texts
+    /// that are close enough for them to matter.
     fn verified(&self, x: &Features<'_>, y: &Features<'_>, use_containment: bool) -> bool {
-        if !facts_agree(x, y) {
-            return false;
-        }
         let o = Overlap::of(&x.shingles, &y.shingles);
         // Short texts (one-line notices, table rows, wrapped lines) built on one template share
         // half their shingles by construction: they must be near-identical, and a short text is
         // never "contained" in another.
-        if o.left.min(o.right) < self.config.short_shingles {
-            return o.jaccard() >= self.config.short_threshold;
-        }
-        o.jaccard() >= self.config.threshold
-            || (use_containment && o.containment() >= self.config.containment)
+        let close = if o.left.min(o.right) < self.config.short_shingles {
+            o.jaccard() >= self.config.short_threshold
+        } else {
+            o.jaccard() >= self.config.threshold
+                || (use_containment && o.containment() >= self.config.containment)
+        };
+        close && facts_agree(x, y)
     }
 
     /// `Some((Jaccard, containment))` when `member` may be dropped as a copy of `kept`: similar
@@ -1453,17 +1454,14 @@ impl DedupStage {
         use_containment: bool,
     ) -> Option<(f64, f64)> {
         let o = Overlap::of(&member.shingles, &kept.shingles);
-        let copy = if o.left.min(o.right) < self.config.short_shingles {
-            facts_agree(member, kept) && o.jaccard() >= self.config.short_threshold
+        let close = if o.left.min(o.right) < self.config.short_shingles {
+            o.jaccard() >= self.config.short_threshold
         } else {
-            facts_agree(member, kept)
-                && ((o.jaccard() >= self.config.threshold
-                    && (!use_containment || o.coverage() >= MIN_COVERAGE))
-                    || (use_containment
-                        && o.left <= o.right
-                        && o.coverage() >= self.config.containment))
+            (o.jaccard() >= self.config.threshold
+                && (!use_containment || o.coverage() >= MIN_COVERAGE))
+                || (use_containment && o.left <= o.right && o.coverage() >= self.config.containment)
         };
-        copy.then(|| (o.jaccard(), o.containment()))
+        (close && facts_agree(member, kept)).then(|| (o.jaccard(), o.containment()))
     }
 
     fn empty_summary(&self) -> DedupSummary {
