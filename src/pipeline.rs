@@ -288,18 +288,41 @@ pub struct Tally {
 impl Tally {
     /// Counts `docs`.
     pub fn add(&mut self, docs: &[Doc]) {
-        for d in docs {
-            for r in &d.removed {
-                *self
-                    .removed_by_reason
-                    .entry(r.reason.to_string())
-                    .or_insert(0) += 1;
+        // A name is allocated only the first time it is counted: there are a few reasons and
+        // repair kinds, and hundreds of thousands of removed lines and repairs. Shares of the
+        // documents are counted in parallel and the (small) maps merged.
+        fn count(map: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+            match map.get_mut(key) {
+                Some(v) => *v += n,
+                None => {
+                    map.insert(key.to_string(), n);
+                }
             }
-            for (k, v) in &d.repairs {
-                *self.repairs.entry(k.clone()).or_insert(0) += v;
-            }
-            self.aliases_replaced += d.aliases.iter().map(|a| a.count).sum::<u64>();
         }
+        let merge = |mut a: Tally, b: Tally| {
+            for (k, v) in b.removed_by_reason {
+                count(&mut a.removed_by_reason, &k, v);
+            }
+            for (k, v) in b.repairs {
+                count(&mut a.repairs, &k, v);
+            }
+            a.aliases_replaced += b.aliases_replaced;
+            a
+        };
+        let share = docs
+            .par_iter()
+            .fold(Tally::default, |mut t, d| {
+                for r in &d.removed {
+                    count(&mut t.removed_by_reason, &r.reason, 1);
+                }
+                for (k, v) in &d.repairs {
+                    count(&mut t.repairs, k, *v);
+                }
+                t.aliases_replaced += d.aliases.iter().map(|a| a.count).sum::<u64>();
+                t
+            })
+            .reduce(Tally::default, merge);
+        *self = merge(std::mem::take(self), share);
     }
 }
 
@@ -386,7 +409,12 @@ pub fn finish(
         totals.take(&mut part);
         let applied = settled.apply(i, part.docs);
         tally.add(&applied);
-        docs.extend(applied);
+        // One part (an in-memory run) is handed over whole, not moved document by document.
+        if docs.is_empty() {
+            docs = applied;
+        } else {
+            docs.extend(applied);
+        }
     }
     timer.lap("dedup");
     let clusters = settled.cluster_records().collect();
