@@ -24,117 +24,123 @@ const WRAP_MAX: usize = 100;
 /// 65-column fragment is one; either way the near-duplicate pass would compare pieces that are
 /// not paragraphs. Whitespace inside a paragraph is collapsed to single spaces.
 pub fn split(lines: &[Option<&str>]) -> Vec<String> {
-    // Blocks of (indent, trimmed line).
-    let mut blocks: Vec<Vec<(usize, &str)>> = Vec::new();
-    let mut current: Vec<(usize, &str)> = Vec::new();
+    // Every kept line once, as (indent, trimmed line), blocks one after another; a block is a
+    // range of `kept`. Two flat vectors rather than a vector per block: most documents have one
+    // line per block.
+    let mut kept: Vec<(usize, &str)> = Vec::with_capacity(lines.len());
+    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut block_start = 0;
     for line in lines {
-        match line {
-            Some(l) if !l.trim().is_empty() => {
-                let body = l.trim_start();
-                current.push((l.len() - body.len(), body.trim_end()));
+        // Trimmed at the start first: a line that is blank is empty after it.
+        let body = line.map_or("", |l| l.trim_start());
+        if body.is_empty() {
+            if kept.len() > block_start {
+                blocks.push(block_start..kept.len());
+                block_start = kept.len();
             }
-            _ => {
-                if !current.is_empty() {
-                    blocks.push(std::mem::take(&mut current));
-                }
-            }
-        }
-    }
-    if !current.is_empty() {
-        blocks.push(current);
-    }
-
-    let starts = paragraph_starts(&blocks);
-    let wrapped = is_hard_wrapped(&blocks, &starts);
-    let mut out = Vec::new();
-    for (block, starts) in blocks.iter().zip(&starts) {
-        if !wrapped {
-            out.extend(block.iter().map(|(_, l)| collapse(l)));
             continue;
         }
+        let indent = line.map_or(0, |l| l.len() - body.len());
+        kept.push((indent, body.trim_end()));
+    }
+    if kept.len() > block_start {
+        blocks.push(block_start..kept.len());
+    }
+
+    let starts = ParagraphStarts::of(&kept, &blocks);
+    let mut out = Vec::with_capacity(kept.len());
+    if !is_hard_wrapped(&kept, &blocks, &starts) {
+        out.extend(kept.iter().map(|&(_, l)| collapse(l)));
+    } else {
         let mut paragraph = String::new();
-        for (i, (_, l)) in block.iter().enumerate() {
-            if starts[i] && !paragraph.is_empty() {
+        for block in &blocks {
+            for (k, &(indent, l)) in kept[block.clone()].iter().enumerate() {
+                if starts.starts(k, indent) && !paragraph.is_empty() {
+                    out.push(collapse(&paragraph));
+                    paragraph.clear();
+                }
+                if !paragraph.is_empty() {
+                    paragraph.push(' ');
+                }
+                paragraph.push_str(l);
+            }
+            if !paragraph.is_empty() {
                 out.push(collapse(&paragraph));
                 paragraph.clear();
             }
-            if !paragraph.is_empty() {
-                paragraph.push(' ');
-            }
-            paragraph.push_str(l);
-        }
-        if !paragraph.is_empty() {
-            out.push(collapse(&paragraph));
         }
     }
     out.retain(|p| !p.is_empty());
     out
 }
 
-/// For each line of each block, whether it starts a paragraph: the first line of a block, and,
-/// in a document whose flush lines continue paragraphs and whose indented lines begin them, every
-/// line indented past the document's flush margin.
-fn paragraph_starts(blocks: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
-    let margin = blocks.iter().flatten().map(|&(i, _)| i).min().unwrap_or(0);
-    // Indentation marks paragraphs only when there are both flush continuation lines and
-    // indented lines; a document indented throughout, or flush throughout, says nothing by it.
-    let flush_continuations = blocks
-        .iter()
-        .flat_map(|b| b.iter().skip(1))
-        .any(|&(i, _)| i == margin);
-    let indented = blocks
-        .iter()
-        .flat_map(|b| b.iter().skip(1))
-        .any(|&(i, _)| i > margin);
-    let by_indent = flush_continuations && indented;
-    blocks
-        .iter()
-        .map(|b| {
-            b.iter()
-                .enumerate()
-                .map(|(k, &(i, _))| k == 0 || (by_indent && i > margin))
-                .collect()
-        })
-        .collect()
+/// Which lines start a paragraph: the first line of a block, and, in a document whose flush
+/// lines continue paragraphs and whose indented lines begin them, every line indented past the
+/// document's flush margin.
+struct ParagraphStarts {
+    margin: usize,
+    by_indent: bool,
 }
 
-fn is_hard_wrapped(blocks: &[Vec<(usize, &str)>], starts: &[Vec<bool>]) -> bool {
-    let longest = blocks
-        .iter()
-        .flatten()
-        .map(|(_, l)| l.chars().count())
-        .max()
-        .unwrap_or(0);
-    if longest > WRAP_MAX {
+impl ParagraphStarts {
+    fn of(kept: &[(usize, &str)], blocks: &[std::ops::Range<usize>]) -> ParagraphStarts {
+        let margin = kept.iter().map(|&(i, _)| i).min().unwrap_or(0);
+        // Indentation marks paragraphs only when there are both flush continuation lines and
+        // indented lines; a document indented throughout, or flush throughout, says nothing
+        // by it.
+        let continuations = || blocks.iter().flat_map(|b| &kept[b.start + 1..b.end]);
+        let flush_continuations = continuations().any(|&(i, _)| i == margin);
+        let indented = continuations().any(|&(i, _)| i > margin);
+        ParagraphStarts {
+            margin,
+            by_indent: flush_continuations && indented,
+        }
+    }
+
+    /// Whether the `k`-th line of its block, indented by `indent`, starts a paragraph.
+    fn starts(&self, k: usize, indent: usize) -> bool {
+        k == 0 || (self.by_indent && indent > self.margin)
+    }
+}
+
+/// Does `line` have more than `n` characters? Decided from the byte length alone when it can
+/// be (a character is one to four bytes), so long news lines are not counted through.
+fn longer_than(line: &str, n: usize) -> bool {
+    match line.len() {
+        len if len <= n => false,
+        len if len > 4 * n => true,
+        _ => line.chars().count() > n,
+    }
+}
+
+fn is_hard_wrapped(
+    kept: &[(usize, &str)],
+    blocks: &[std::ops::Range<usize>],
+    starts: &ParagraphStarts,
+) -> bool {
+    if kept.iter().any(|&(_, l)| longer_than(l, WRAP_MAX)) {
         return false;
     }
     // The lines that joining would continue: those followed, in their block, by a line that
     // does not start a paragraph.
-    let inner: Vec<usize> = blocks
-        .iter()
-        .zip(starts)
-        .flat_map(|(b, s)| {
-            b.windows(2)
-                .zip(&s[1..])
-                .filter(|(_, &next_starts)| !next_starts)
-                .map(|(w, _)| w[0].1.chars().count())
-        })
-        .collect();
+    let (mut inner, mut long) = (0usize, 0usize);
+    for block in blocks {
+        let lines = &kept[block.clone()];
+        for (k, w) in lines.windows(2).enumerate() {
+            if !starts.starts(k + 1, w[1].0) {
+                inner += 1;
+                long += usize::from(longer_than(w[0].1, WRAP_MIN - 1));
+            }
+        }
+    }
     // Most inner lines must be long: a list of short items is not a wrapped paragraph.
-    !inner.is_empty() && inner.iter().filter(|&&n| n >= WRAP_MIN).count() * 5 >= inner.len() * 4
+    inner > 0 && long * 5 >= inner * 4
 }
 
+/// `text` with every run of whitespace made one space and none at the ends, as
+/// `split_whitespace` joined by spaces.
 fn collapse(text: &str) -> String {
-    // Most lines are already collapsed: ASCII words separated by single spaces.
-    let b = text.as_bytes();
-    let collapsed = text.is_ascii()
-        && b.first().is_none_or(|&c| c != b' ')
-        && b.last().is_none_or(|&c| c != b' ')
-        && !b
-            .iter()
-            .any(|&c| c.is_ascii_whitespace() && c != b' ' || c == 0x0B)
-        && !b.windows(2).any(|w| w == b"  ");
-    if collapsed {
+    if is_collapsed(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
@@ -145,6 +151,24 @@ fn collapse(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Is `text` already collapsed: no whitespace but single spaces between words? Most lines are.
+/// Whitespace is `char::is_whitespace`, as `split_whitespace` reads it: in ASCII the space,
+/// `\t`, `\n`, `\x0B`, `\x0C` and `\r`; beyond it a few spaces and separators.
+fn is_collapsed(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    // A fold so that it vectorizes: ASCII whitespace other than the space, and whether any
+    // byte is outside ASCII.
+    let (other_space, non_ascii) = b.iter().fold((false, false), |(ws, hi), &c| {
+        (ws | (b'\t'..=b'\r').contains(&c), hi | (c >= 0x80))
+    });
+    !other_space
+        && memchr::memmem::find(b, b"  ").is_none()
+        && !(non_ascii && text.chars().any(|c| !c.is_ascii() && c.is_whitespace()))
 }
 
 #[cfg(test)]
@@ -201,6 +225,97 @@ mod tests {
     fn short_lines_stay_separate_and_removed_lines_break() {
         let lines = [Some("Headline"), Some("Second line"), None, Some("Third")];
         assert_eq!(split(&lines), ["Headline", "Second line", "Third"]);
+    }
+
+    /// The split as first written, a vector per block and every line counted through: the
+    /// reference the flat version must agree with.
+    fn reference_split(lines: &[Option<&str>]) -> Vec<String> {
+        let mut blocks: Vec<Vec<(usize, &str)>> = Vec::new();
+        let mut current = Vec::new();
+        for line in lines {
+            match line {
+                Some(l) if !l.trim().is_empty() => {
+                    let body = l.trim_start();
+                    current.push((l.len() - body.len(), body.trim_end()));
+                }
+                _ if !current.is_empty() => blocks.push(std::mem::take(&mut current)),
+                _ => {}
+            }
+        }
+        if !current.is_empty() {
+            blocks.push(current);
+        }
+        let margin = blocks.iter().flatten().map(|&(i, _)| i).min().unwrap_or(0);
+        let cont = || blocks.iter().flat_map(|b| b.iter().skip(1));
+        let by_indent = cont().any(|&(i, _)| i == margin) && cont().any(|&(i, _)| i > margin);
+        let starts = |k: usize, i: usize| k == 0 || (by_indent && i > margin);
+        let chars = |l: &str| l.chars().count();
+        let longest = blocks.iter().flatten().map(|(_, l)| chars(l)).max();
+        let inner: Vec<usize> = blocks
+            .iter()
+            .flat_map(|b| {
+                b.windows(2)
+                    .enumerate()
+                    .filter(|(k, w)| !starts(k + 1, w[1].0))
+                    .map(|(_, w)| chars(w[0].1))
+            })
+            .collect();
+        let wrapped = longest.unwrap_or(0) <= WRAP_MAX
+            && !inner.is_empty()
+            && inner.iter().filter(|&&n| n >= WRAP_MIN).count() * 5 >= inner.len() * 4;
+        let join = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut out = Vec::new();
+        for block in &blocks {
+            if !wrapped {
+                out.extend(block.iter().map(|(_, l)| join(l)));
+                continue;
+            }
+            let mut paragraph = String::new();
+            for (k, (i, l)) in block.iter().enumerate() {
+                if starts(k, *i) && !paragraph.is_empty() {
+                    out.push(join(&paragraph));
+                    paragraph.clear();
+                }
+                if !paragraph.is_empty() {
+                    paragraph.push(' ');
+                }
+                paragraph.push_str(l);
+            }
+            if !paragraph.is_empty() {
+                out.push(join(&paragraph));
+            }
+        }
+        out.retain(|p| !p.is_empty());
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Lines of words of varied length (so that both the wrapped and the unwrapped rule
+        /// are drawn), indents, removed and blank lines, Unicode spaces and multibyte letters
+        /// near the 30- and 100-character limits.
+        #[test]
+        fn split_agrees_with_reference(
+            lines in proptest::collection::vec(
+                proptest::option::weighted(
+                    0.9,
+                    "( {0,4}|\t)([a-zé\u{4e2d}]{1,12}( |  |\t|\u{a0}|\u{3000}|\u{2009}|\u{b})?){0,14}",
+                ),
+                0..12,
+            )
+        ) {
+            let refs: Vec<Option<&str>> = lines.iter().map(Option::as_deref).collect();
+            proptest::prop_assert_eq!(split(&refs), reference_split(&refs));
+        }
+
+        #[test]
+        fn collapse_agrees_with_split_whitespace(
+            s in "([a-z\u{e9}]{0,3}( |  |\t|\n|\r|\u{b}|\u{c}|\u{85}|\u{a0}|\u{1680}|\u{2002}|\u{2028}|\u{202f}|\u{205f}|\u{3000}|\u{200b}|\u{1c})?){0,8}",
+        ) {
+            let expected = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(collapse(&s), expected);
+        }
     }
 
     #[test]

@@ -432,6 +432,18 @@ proptest! {
         prop_assert_eq!(once, twice);
     }
 
+    /// Skipping to the places `NameStarts` leaves finds exactly what the unanchored scan finds.
+    #[test]
+    fn name_starts_skip_agrees_with_full_scan(text in vocab_text()) {
+        static FULL: OnceLock<AliasMatcher> = OnceLock::new();
+        let full = FULL.get_or_init(|| {
+            AliasMatcher::new(&default_entities(), &AliasOptions::default())
+                .expect("default table builds")
+                .without_name_starts()
+        });
+        prop_assert_eq!(default_matcher().find(&text), full.find(&text));
+    }
+
     #[test]
     fn plain_is_is_never_touched(text in vocab_text()) {
         let out = rewrite(&text);

@@ -75,6 +75,12 @@ impl CharPasses {
             || (self.fold_width && matches!(c, '\u{ff01}'..='\u{ff5e}' | '\u{3000}'))
     }
 
+    /// Would any enabled pass change a character of `text`? The same test [`CharPasses::apply`]
+    /// starts with, for callers that only need the answer.
+    pub(crate) fn touches_any(&self, text: &str) -> bool {
+        text.chars().any(|c| self.touches(c))
+    }
+
     /// Apply the passes to `text`, appending to `out`. Returns false (and writes nothing) when
     /// no character needed a change, so callers can keep the borrowed input.
     pub(crate) fn apply(&self, text: &str, out: &mut String, repairs: &mut Repairs) -> bool {

@@ -172,22 +172,48 @@ pub fn decode_bytes(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Decod
     })
 }
 
-/// Is this text certainly left as it is? ASCII without `\r`, controls or entity candidates.
-/// This is the fast path for clean text: two linear scans and no allocation.
-fn is_clean_fast(text: &str, opts: &DecodeOptions) -> bool {
+/// Is this text certainly left as it is by every pass? True only when each pass's own "nothing
+/// to do" test holds: no `\r` or control byte, no entity candidate, no mojibake candidate, no
+/// character a per-character pass would touch, and already in the normalization form. Those are
+/// the tests the passes themselves start with, so the answer is exact in one direction: true
+/// means [`fix_lines`] would return the text unchanged and count nothing (the property test
+/// `fast_path_agrees_with_line_passes` checks it). Most news text, ASCII or not, passes, and
+/// then costs a few linear scans and no allocation.
+///
+/// On a whole text it answers for every line at once: each scan only looks further than one
+/// line in the conservative direction (a candidate spanning lines makes it say false), and a
+/// `\n` is a normalization boundary, so the text is normalized exactly when each line is.
+fn is_unchanged(text: &str, opts: &DecodeOptions, passes: &CharPasses) -> bool {
     let b = text.as_bytes();
-    if !b.is_ascii() {
-        return false;
-    }
     // Written as a fold over bytes so that it vectorizes; `\r` and DEL included here because
     // line breaks are normalized regardless of `remove_controls`.
     let controls = b.iter().fold(false, |acc, &x| {
         acc | ((x < 0x20 && x != b'\n' && x != b'\t') | (x == 0x7f))
     });
-    if controls {
+    if controls || (opts.html_entities && entities::may_contain_entities(text)) {
         return false;
     }
-    !(opts.html_entities && entities::may_contain_entities(text))
+    // Past this point only non-ASCII characters can change: mojibake needs them, the
+    // per-character passes touch no ASCII character but the controls ruled out above, and
+    // ASCII is in every normalization form.
+    if b.is_ascii() {
+        return true;
+    }
+    if opts.repair_mojibake && mojibake::may_contain_mojibake(text) {
+        return false;
+    }
+    if passes.touches_any(text) {
+        return false;
+    }
+    match opts.normalization {
+        Normalization::None => true,
+        Normalization::Nfc => {
+            icu_normalizer::ComposingNormalizerBorrowed::new_nfc().is_normalized(text)
+        }
+        Normalization::Nfkc => {
+            icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().is_normalized(text)
+        }
+    }
 }
 
 /// How often a changed line is run through the passes again. One pass's output can hold new
@@ -198,22 +224,39 @@ const MAX_LINE_PASSES: usize = 4;
 /// Everything after charset decoding: line breaks, entities, mojibake, controls, spaces,
 /// folding and normalization, line by line. Counts each change in `repairs`.
 pub fn fix_text(text: &str, opts: &DecodeOptions, repairs: &mut Repairs) -> String {
-    if is_clean_fast(text, opts) {
+    let passes = opts.char_passes();
+    if is_unchanged(text, opts, &passes) {
         return text.to_owned();
     }
+    fix_lines(text, opts, &passes, repairs, true)
+}
+
+/// The passes, line by line. With `skip_unchanged`, a line that [`is_unchanged`] clears is
+/// copied as it is instead of going through the passes, which gives the same result; the
+/// property tests turn it off to compare against the passes alone.
+fn fix_lines(
+    text: &str,
+    opts: &DecodeOptions,
+    passes: &CharPasses,
+    repairs: &mut Repairs,
+    skip_unchanged: bool,
+) -> String {
     let mut lb = String::new();
     let text: &str = if clean::normalize_line_breaks(text, &mut lb, repairs) {
         &lb
     } else {
         text
     };
-    let passes = opts.char_passes();
     let mut out = String::with_capacity(text.len());
     let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
     for line in text.split_inclusive('\n') {
+        if skip_unchanged && is_unchanged(line, opts, passes) {
+            out.push_str(line);
+            continue;
+        }
         let mut cur: Cow<str> = Cow::Borrowed(line);
         for _ in 0..MAX_LINE_PASSES {
-            let changed = fix_line(&cur, opts, &passes, repairs, &mut a, &mut b);
+            let changed = fix_line(&cur, opts, passes, repairs, &mut a, &mut b);
             match changed {
                 Some(s) => {
                     c.clear();

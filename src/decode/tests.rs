@@ -126,3 +126,53 @@ proptest! {
         prop_assert_eq!(fix(&s), s);
     }
 }
+
+/// `fix_text` with every "nothing to do" shortcut off: the passes alone, on every line.
+fn fix_reference(s: &str, opts: &DecodeOptions) -> (String, Repairs) {
+    let mut repairs = Repairs::new();
+    let out = fix_lines(s, opts, &opts.char_passes(), &mut repairs, false);
+    (out, repairs)
+}
+
+/// Option sets that switch the passes the fast path reasons about on and off.
+fn option_sets() -> [DecodeOptions; 4] {
+    [
+        DecodeOptions::default(),
+        DecodeOptions::ftfy_compatible(),
+        DecodeOptions {
+            normalization: Normalization::Nfkc,
+            fold_dashes: true,
+            ..DecodeOptions::default()
+        },
+        DecodeOptions {
+            html_entities: false,
+            repair_mojibake: false,
+            remove_controls: false,
+            nbsp_to_space: false,
+            normalization: Normalization::None,
+            ..DecodeOptions::default()
+        },
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// The whole-text and per-line shortcuts of `fix_text` change neither the text nor the
+    /// counts. The alphabet mixes clean prose with one of everything a pass reacts to:
+    /// line breaks, controls, entity and residue pieces, mojibake pairs, NBSP, quotes, dashes,
+    /// ligatures, full-width forms, zero-width characters and combining marks (also right
+    /// after a newline, where a normalization boundary must hold).
+    #[test]
+    fn fast_path_agrees_with_line_passes(
+        s in "([a-zA-Z ,.’“”–é\\n]{0,12}|[\\r\\t\u{7}\u{7f}\u{85}&#;]|amp;| quot;|&#36;|Ã©|â€™|Â|\u{a0}|\u{202f}|\u{2014}|ﬁ|Ａ|\u{3000}|\u{200b}|\u{301}|\u{0327}|e\u{301}|\u{fffd}|\u{1100}\u{1161}){0,16}",
+    ) {
+        for opts in option_sets() {
+            let mut repairs = Repairs::new();
+            let fast = fix_text(&s, &opts, &mut repairs);
+            let (slow, slow_repairs) = fix_reference(&s, &opts);
+            prop_assert_eq!(&fast, &slow, "{:?}", opts);
+            prop_assert_eq!(&repairs, &slow_repairs, "{:?}", opts);
+        }
+    }
+}

@@ -74,8 +74,36 @@ impl DecodeStage {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            lines: text.split('\n').map(str::to_string).collect(),
+            lines: split_lines(&text),
             ..Doc::default()
         })
+    }
+}
+
+/// The text's lines, `\n` removed, as `str::split('\n')` gives them (so a text ending in `\n`
+/// has an empty last line). memchr finds the breaks faster than `str::split`'s searcher, and
+/// counting them first sizes the vector once.
+fn split_lines(text: &str) -> Vec<String> {
+    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    let mut lines = Vec::with_capacity(breaks + 1);
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(text[start..at].to_string());
+        start = at + 1;
+    }
+    lines.push(text[start..].to_string());
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn split_lines_agrees_with_str_split(s in "[ab\n\u{e9}]{0,20}") {
+            let expected: Vec<String> = s.split('\n').map(str::to_string).collect();
+            prop_assert_eq!(super::split_lines(&s), expected);
+        }
     }
 }
