@@ -290,12 +290,7 @@ mod tests {
     #[test]
     fn spreading_by_top_byte_sorts_like_sort_unstable() {
         let mut state = 7u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = || crate::dedup::minhash::splitmix64(&mut state);
         for n in [0, 1, 100, 4097, 50_000] {
             // Repeated keys (buckets) and keys sharing a top byte, as well as spread ones.
             let mut entries: Vec<(u64, u32)> = (0..n as u32)

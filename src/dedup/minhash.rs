@@ -149,7 +149,7 @@ pub fn estimate_jaccard(a: &[u32], b: &[u32]) -> f64 {
 
 /// splitmix64 (Steele, Lea and Flood): a tiny, well-mixed generator whose output is fully
 /// specified, which is what pinned signatures need.
-fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -361,40 +361,23 @@ fn figures(text: &str) -> Vec<u64> {
     out
 }
 
-/// The hash of the number word that `word` (one that starts with an ASCII letter) begins with
-/// up to its first `-,.;:)`, as [`figure`] finds it.
+/// The hash of the number word that `word` begins with up to its first `-,.;:)`, if it is one
+/// ("nine-tenths", "Three,"): the rule of [`figure`] for a word that does not start with a digit.
 fn number_word(word: &[u8]) -> Option<u64> {
-    // The length and first letter of every number word rule most words out before any
-    // comparison.
-    if !b"bfehmnost".contains(&word[0].to_ascii_lowercase()) {
-        return None;
-    }
     let head = word
         .iter()
         .position(|b| b"-,.;:)".contains(b))
         .map_or(word, |end| &word[..end]);
-    if !(3..=8).contains(&head.len()) {
+    // The length and first letter of every number word rule most words out before any
+    // comparison.
+    let first = head.first()?.to_ascii_lowercase();
+    if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
         return None;
     }
-    number_words_of_len(head.len())
+    NUMBER_WORDS
         .iter()
         .any(|n| head.eq_ignore_ascii_case(n.as_bytes()))
         .then(|| xxhash_rust::xxh3::xxh3_64(&head.to_ascii_lowercase()))
-}
-
-/// The [`NUMBER_WORDS`] of `len` bytes: a word of the right length and first letter ("the",
-/// "said", "has") is still common, and comparing it with all twenty was most of the figures
-/// scan's time. A test checks these groups against the list.
-fn number_words_of_len(len: usize) -> &'static [&'static str] {
-    match len {
-        3 => &["one", "two", "six", "ten"],
-        4 => &["four", "five", "nine"],
-        5 => &["three", "seven", "eight", "forty", "fifty"],
-        6 => &["eleven", "twelve", "twenty", "thirty"],
-        7 => &["hundred", "million", "billion"],
-        8 => &["thousand"],
-        _ => &[],
-    }
 }
 
 /// Whitespace by `char::is_whitespace`, for ASCII bytes.
@@ -469,17 +452,7 @@ fn figure(w: &str) -> Option<u64> {
         let number = w[..end].trim_end_matches(['.', ',', '/', '-']);
         return Some(xxhash_rust::xxh3::xxh3_64(number.as_bytes()));
     }
-    // The length and first letter of every number word rule most words out before any
-    // comparison.
-    let head = w.split(['-', ',', '.', ';', ':', ')']).next().unwrap_or("");
-    let first = head.as_bytes().first()?.to_ascii_lowercase();
-    if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
-        return None;
-    }
-    NUMBER_WORDS
-        .iter()
-        .any(|n| head.eq_ignore_ascii_case(n))
-        .then(|| xxhash_rust::xxh3::xxh3_64(head.to_ascii_lowercase().as_bytes()))
+    number_word(w.as_bytes())
 }
 
 /// Long texts with at least this many figures each are compared on them too (see
@@ -1818,20 +1791,6 @@ mod figure_tests {
             proptest::prop_assert_eq!(&ours, &plain);
             let every: Vec<u64> = plain.iter().filter_map(|w| figure(w)).collect();
             proptest::prop_assert_eq!(figures(&text), every);
-        }
-    }
-
-    #[test]
-    fn number_words_are_grouped_by_length_exactly() {
-        let mut grouped: Vec<&str> = (0..=16)
-            .flat_map(|len| number_words_of_len(len).iter().copied())
-            .collect();
-        grouped.sort_unstable();
-        let mut all = NUMBER_WORDS.to_vec();
-        all.sort_unstable();
-        assert_eq!(grouped, all);
-        for len in 0..=16 {
-            assert!(number_words_of_len(len).iter().all(|w| w.len() == len));
         }
     }
 
