@@ -128,19 +128,9 @@ fn bench_text(c: &mut Criterion) {
     let mut shingles = Vec::new();
     let mut sig = vec![0u32; NUM_PERM];
 
-    let mut g = c.benchmark_group("shingle");
-    for size in SIZES {
-        let ps = pieces(&text, size);
-        g.throughput(Throughput::Bytes(ps.iter().map(|p| p.len() as u64).sum()));
-        g.bench_with_input(BenchmarkId::from_parameter(size), &ps, |b, ps| {
-            b.iter(|| {
-                for p in ps {
-                    shingler.shingle_into(black_box(p), N, SEED, &mut shingles);
-                }
-            })
-        });
-    }
-    g.finish();
+    over_pieces(c, "shingle", &text, |p| {
+        shingler.shingle_into(black_box(p), N, SEED, &mut shingles)
+    });
 
     let mut g = c.benchmark_group("minhash_kernel");
     for size in SIZES {
@@ -153,17 +143,21 @@ fn bench_text(c: &mut Criterion) {
     }
     g.finish();
 
-    let mut g = c.benchmark_group("shingle_and_minhash");
+    over_pieces(c, "shingle_and_minhash", &text, |p| {
+        shingler.hashes_into(black_box(p), N, SEED, &mut shingles);
+        hasher.signature_into(&shingles, &mut sig);
+    });
+}
+
+/// A group that runs `f` on every piece of `text` per iteration, for each of [`SIZES`]; its
+/// throughput is the whole text.
+fn over_pieces(c: &mut Criterion, name: &str, text: &str, mut f: impl FnMut(&str)) {
+    let mut g = c.benchmark_group(name);
     for size in SIZES {
-        let ps = pieces(&text, size);
+        let ps = pieces(text, size);
         g.throughput(Throughput::Bytes(ps.iter().map(|p| p.len() as u64).sum()));
         g.bench_with_input(BenchmarkId::from_parameter(size), &ps, |b, ps| {
-            b.iter(|| {
-                for p in ps {
-                    shingler.hashes_into(black_box(p), N, SEED, &mut shingles);
-                    hasher.signature_into(&shingles, &mut sig);
-                }
-            })
+            b.iter(|| ps.iter().for_each(|p| f(p)))
         });
     }
     g.finish();
