@@ -84,16 +84,23 @@ pub fn false_negative_rate(p: &LshParams, threshold: f64) -> f64 {
 /// fewer bands, then fewer rows). `num_perm = 0` gives `0 × 0`, which yields no candidates.
 /// A threshold outside `[0, 1]` is clamped; NaN is read as 0.5.
 pub fn optimal_params(threshold: f64, num_perm: usize) -> LshParams {
+    use rayon::prelude::*;
+    // About 600 choices for 128 values, each two integrals of a thousand points: milliseconds
+    // that every run pays before reading its first byte, so they are spread over the threads.
+    // The choice is then made in order, as one loop would make it.
+    let choices: Vec<LshParams> = (1..=num_perm)
+        .flat_map(|bands| (1..=num_perm / bands).map(move |rows| LshParams { bands, rows }))
+        .collect();
+    let errors: Vec<f64> = choices
+        .par_iter()
+        .map(|p| false_positive_rate(p, threshold) + false_negative_rate(p, threshold))
+        .collect();
     let mut best = LshParams { bands: 0, rows: 0 };
     let mut best_error = f64::INFINITY;
-    for bands in 1..=num_perm {
-        for rows in 1..=num_perm / bands {
-            let p = LshParams { bands, rows };
-            let error = false_positive_rate(&p, threshold) + false_negative_rate(&p, threshold);
-            if error < best_error {
-                best_error = error;
-                best = p;
-            }
+    for (p, error) in choices.into_iter().zip(errors) {
+        if error < best_error {
+            best_error = error;
+            best = p;
         }
     }
     best
@@ -110,8 +117,18 @@ pub fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
     let end = start.saturating_add(rows).min(sig.len());
     let values = &sig[start..end];
     let seed = band as u64;
-    // Bytes go through a stack buffer: no allocation, and the common band of a few rows is
-    // one one-shot hash call. Streaming gives the same value as one-shot xxh3 by design.
+    // The common band of a few rows: a buffer of its exact size class, so that a key costs
+    // the hash and not the clearing of a large buffer (every document and paragraph takes one
+    // key per band).
+    if values.len() <= 8 {
+        let mut small = [0u8; 32];
+        for (dst, v) in small.chunks_exact_mut(4).zip(values) {
+            dst.copy_from_slice(&v.to_le_bytes());
+        }
+        return xxh3_64_with_seed(&small[..values.len() * 4], seed);
+    }
+    // Bytes go through a stack buffer: no allocation, and a band of up to 64 rows is one
+    // one-shot hash call. Streaming gives the same value as one-shot xxh3 by design.
     let mut buf = [0u8; 256];
     if values.len() <= buf.len() / 4 {
         let len = fill_le(&mut buf, values);

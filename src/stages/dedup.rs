@@ -142,11 +142,30 @@ fn band_major(keys: &[u64], bands: usize) -> Vec<u64> {
     }
     let n = keys.len() / bands;
     let mut out = vec![0u64; keys.len()];
-    for (i, row) in keys.chunks_exact(bands).enumerate() {
-        for (b, &k) in row.iter().enumerate() {
-            out[b * n + i] = k;
+    if n == 0 {
+        return out;
+    }
+    // In parallel over runs of items: each run is read in order and written to its own
+    // stretch of every band. (Split by band instead, every task would read all the keys.)
+    const RUN: usize = 1 << 14;
+    let mut runs: Vec<Vec<&mut [u64]>> = (0..n.div_ceil(RUN))
+        .map(|_| Vec::with_capacity(bands))
+        .collect();
+    for band in out.chunks_mut(n) {
+        for (r, stretch) in band.chunks_mut(RUN).enumerate() {
+            runs[r].push(stretch);
         }
     }
+    runs.into_par_iter()
+        .enumerate()
+        .for_each(|(r, mut stretches)| {
+            let rows = &keys[r * RUN * bands..((r + 1) * RUN).min(n) * bands];
+            for (i, row) in rows.chunks_exact(bands).enumerate() {
+                for (stretch, &k) in stretches.iter_mut().zip(row) {
+                    stretch[i] = k;
+                }
+            }
+        });
     out
 }
 
@@ -339,7 +358,7 @@ fn figures(text: &str) -> Vec<u64> {
             // text compared, so [`figure`]'s rule for it is read off the bytes here.
             if b.is_ascii_alphabetic() {
                 let end = word_end(text, i + 1);
-                if let Some(h) = number_word(&bytes[i..end]) {
+                if let Some(h) = number_word_at(bytes, i, end) {
                     out.push(h);
                 }
                 i = end;
@@ -364,21 +383,92 @@ fn figures(text: &str) -> Vec<u64> {
 /// The hash of the number word that `word` begins with up to its first `-,.;:)`, if it is one
 /// ("nine-tenths", "Three,"): the rule of [`figure`] for a word that does not start with a digit.
 fn number_word(word: &[u8]) -> Option<u64> {
-    let head = word
-        .iter()
-        .position(|b| b"-,.;:)".contains(b))
-        .map_or(word, |end| &word[..end]);
-    // The length and first letter of every number word rule most words out before any
-    // comparison.
-    let first = head.first()?.to_ascii_lowercase();
-    if !(3..=8).contains(&head.len()) || !b"bfehmnost".contains(&first) {
-        return None;
-    }
-    NUMBER_WORDS
-        .iter()
-        .any(|n| head.eq_ignore_ascii_case(n.as_bytes()))
-        .then(|| xxhash_rust::xxh3::xxh3_64(&head.to_ascii_lowercase()))
+    number_word_at(word, 0, word.len())
 }
+
+/// [`number_word`] of the word at `bytes[start..end]`.
+///
+/// This runs on every word of every long text compared, and whether a word is a number word,
+/// or even starts like one, is as good as random to a branch predictor. So the word's first
+/// eight bytes are read as one integer (the longest number word, "thousand", has eight), its
+/// head is cut and lower-cased with bit operations, and the head is compared with every number
+/// word at once: the only branch that depends on the word is the rare hit.
+#[inline(always)]
+fn number_word_at(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let len = end - start;
+    let w = match bytes.get(start..start + 8) {
+        Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
+        None => {
+            let mut b = [0u8; 8];
+            b[..bytes.len() - start].copy_from_slice(&bytes[start..]);
+            u64::from_le_bytes(b)
+        }
+    };
+    // The high bit of each byte that is a cut (`-,.;:)`); the first one ends the head.
+    let cuts = CUT_BYTES
+        .iter()
+        .fold(0, |acc, &c| acc | zero_bytes(w ^ (u64::from(c) * LOW)));
+    // Without a cut in the first eight bytes, a longer word's head is eight bytes only when
+    // its ninth byte is a cut, and otherwise too long for a number word (nine, say).
+    let ninth_cut = bytes.get(start + 8).is_some_and(|b| CUT_BYTES.contains(b));
+    let first_cut = (cuts.trailing_zeros() / 8) as usize + usize::from(cuts == 0 && !ninth_cut);
+    let head = len.min(first_cut);
+    let mask = u64::MAX
+        .checked_shl(8 * head as u32)
+        .map_or(u64::MAX, |m| !m);
+    // Bit 5 lower-cases an ASCII letter and turns no other byte into a letter (a byte past
+    // 0x7F stays there; below 0x41 only non-letters gain it), so equal keys are equal words
+    // up to ASCII case.
+    let key = (w | (0x20 * LOW)) & mask;
+    let hit = (3..=8).contains(&head) & (NUMBER_SLOTS[number_slot(key)] == key);
+    hit.then(|| xxhash_rust::xxh3::xxh3_64(&key.to_le_bytes()[..head]))
+}
+
+/// [`NUMBER_KEYS`] by [`number_slot`]: one comparison tells whether a key is a number word.
+/// Empty slots hold 0, which no head of three bytes or more is.
+const NUMBER_SLOTS: [u64; 32] = {
+    let mut slots = [0u64; 32];
+    let mut n = 0;
+    while n < NUMBER_KEYS.len() {
+        let slot = number_slot(NUMBER_KEYS[n]);
+        assert!(slots[slot] == 0, "two number words share a slot");
+        slots[slot] = NUMBER_KEYS[n];
+        n += 1;
+    }
+    slots
+};
+
+/// A perfect hash of the number words' keys into 32 slots (the multiplier was searched for:
+/// the build fails if two number words collide).
+const fn number_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x692e_e215_4ddb_a70b) >> 59) as usize
+}
+
+/// The bytes that end a number word's head ("nine-tenths", "Three,").
+const CUT_BYTES: [u8; 6] = *b"-,.;:)";
+
+/// The high bit of every zero byte of `x`, and no other bit (exact: no borrow crosses bytes).
+fn zero_bytes(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    !(((x & !HIGH) + !HIGH) | x) & HIGH
+}
+
+/// [`NUMBER_WORDS`] as little-endian integers of their bytes, zero-padded.
+const NUMBER_KEYS: [u64; NUMBER_WORDS.len()] = {
+    let mut keys = [0u64; NUMBER_WORDS.len()];
+    let mut n = 0;
+    while n < NUMBER_WORDS.len() {
+        let w = NUMBER_WORDS[n].as_bytes();
+        let mut i = 0;
+        while i < w.len() {
+            keys[n] |= (w[i] as u64) << (8 * i);
+            i += 1;
+        }
+        n += 1;
+    }
+    keys
+};
 
 /// Whitespace by `char::is_whitespace`, for ASCII bytes.
 const ASCII_SPACE: [bool; 128] = {
@@ -1657,6 +1747,19 @@ fn round(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn band_major_transposes_across_runs() {
+        // More items than one parallel run, and a last run cut short.
+        for (items, bands) in [(0, 3), (1, 1), (5, 3), ((1 << 14) * 2 + 7, 3)] {
+            let keys: Vec<u64> = (0..(items * bands) as u64).collect();
+            let out = band_major(&keys, bands);
+            let plain: Vec<u64> = (0..bands)
+                .flat_map(|b| (0..items).map(move |i| (i * bands + b) as u64))
+                .collect();
+            assert_eq!(out, plain, "{items} items, {bands} bands");
+        }
+    }
+
     fn doc(ordinal: usize, paragraphs: &[&str]) -> Doc {
         Doc {
             ordinal,
@@ -1791,6 +1894,30 @@ mod figure_tests {
             proptest::prop_assert_eq!(&ours, &plain);
             let every: Vec<u64> = plain.iter().filter_map(|w| figure(w)).collect();
             proptest::prop_assert_eq!(figures(&text), every);
+        }
+    }
+
+    proptest::proptest! {
+        /// The bit-parallel [`number_word`] is the plain rule: cut at the first `-,.;:)`,
+        /// compare with every number word ignoring ASCII case.
+        #[test]
+        fn number_word_is_the_plain_rule(
+            word in "(nine|Three|thousand|THOUSAND|fifty|million|billion|[a-zA-Z,.;:)(@`{-]|é){0,5}",
+            tail in "[a-z ]{0,3}",
+        ) {
+            let bytes = word.as_bytes();
+            let head = bytes
+                .iter()
+                .position(|b| b"-,.;:)".contains(b))
+                .map_or(bytes, |end| &bytes[..end]);
+            let plain = NUMBER_WORDS
+                .iter()
+                .any(|n| head.eq_ignore_ascii_case(n.as_bytes()))
+                .then(|| xxhash_rust::xxh3::xxh3_64(&head.to_ascii_lowercase()));
+            proptest::prop_assert_eq!(number_word(bytes), plain);
+            // Inside a longer text: the bytes after the word do not count.
+            let text = format!("{word}{tail}");
+            proptest::prop_assert_eq!(number_word_at(text.as_bytes(), 0, word.len()), plain);
         }
     }
 
