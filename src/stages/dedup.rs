@@ -121,6 +121,17 @@ impl ItemTable {
         self.hash.reserve(n);
     }
 
+    /// Appends the items of `other`, their text offsets moved `by` bytes on.
+    fn append_moved(&mut self, other: &ItemTable, by: u64) {
+        self.doc.extend_from_slice(&other.doc);
+        self.paragraph.extend_from_slice(&other.paragraph);
+        self.start.extend(other.start.iter().map(|s| s + by));
+        self.len.extend_from_slice(&other.len);
+        self.whole.extend_from_slice(&other.whole);
+        self.live.extend_from_slice(&other.live);
+        self.hash.extend_from_slice(&other.hash);
+    }
+
     /// Appends one item: where its text is in the share's text (`start`, `len`), the xxh3 of
     /// that text, and its whole-signature hash (`None`: no shingles).
     fn push(&mut self, doc: u32, paragraph: u32, at: (u64, u32), hash: u64, whole: Option<u64>) {
@@ -134,38 +145,19 @@ impl ItemTable {
     }
 }
 
-/// Item-major keys (`bands` per item) to band-major, so that a band of every share can be read
-/// in one piece.
-fn band_major(keys: &[u64], bands: usize) -> Vec<u64> {
-    if bands == 0 {
-        return Vec::new();
-    }
-    let n = keys.len() / bands;
-    let mut out = vec![0u64; keys.len()];
-    if n == 0 {
-        return out;
-    }
-    // In parallel over runs of items: each run is read in order and written to its own
-    // stretch of every band. (Split by band instead, every task would read all the keys.)
-    const RUN: usize = 1 << 14;
-    let mut runs: Vec<Vec<&mut [u64]>> = (0..n.div_ceil(RUN))
-        .map(|_| Vec::with_capacity(bands))
-        .collect();
-    for band in out.chunks_mut(n) {
-        for (r, stretch) in band.chunks_mut(RUN).enumerate() {
-            runs[r].push(stretch);
+/// The band-major keys of consecutive blocks (each block's keys band-major over its `items`)
+/// as one band-major array: band by band, each block's stretch copied whole.
+fn concat_band_major<'k>(
+    blocks: impl Iterator<Item = (&'k [u64], usize)> + Clone,
+    bands: usize,
+) -> Vec<u64> {
+    let total: usize = blocks.clone().map(|(keys, _)| keys.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    for b in 0..bands {
+        for (keys, items) in blocks.clone() {
+            out.extend_from_slice(&keys[b * items..(b + 1) * items]);
         }
     }
-    runs.into_par_iter()
-        .enumerate()
-        .for_each(|(r, mut stretches)| {
-            let rows = &keys[r * RUN * bands..((r + 1) * RUN).min(n) * bands];
-            for (i, row) in rows.chunks_exact(bands).enumerate() {
-                for (stretch, &k) in stretches.iter_mut().zip(row) {
-                    stretch[i] = k;
-                }
-            }
-        });
     out
 }
 
@@ -1074,26 +1066,29 @@ impl DedupStage {
         }
     }
 
-    /// Band keys and whole-signature hash of `text`, appended to `keys`; `None` when the text
-    /// has no shingles.
+    /// Band keys and whole-signature hash of `text`, the text being item `at` of a block of
+    /// `keys.len() / bands` items whose keys are band-major (band `b` at `b * items + at`);
+    /// `None` when the text has no shingles.
     fn sign_text(
         &self,
         shingler: &mut Shingler,
         shingles: &mut Vec<u64>,
         sig: &mut Vec<u32>,
         text: &str,
-        keys: &mut Vec<u64>,
+        (keys, at): (&mut [u64], usize),
     ) -> Option<u64> {
         shingler.hashes_into(text, self.config.shingle_size, self.config.seed, shingles);
         sig.resize(self.hasher.num_perm(), EMPTY);
         self.hasher.signature_into(shingles, sig);
         let live = sig.first() != Some(&EMPTY);
-        for b in 0..self.bands() {
-            keys.push(if live {
+        let bands = self.bands();
+        let items = keys.len() / bands.max(1);
+        for b in 0..bands {
+            keys[b * items + at] = if live {
                 lsh::band_key(sig, b, self.params.rows)
             } else {
                 0
-            });
+            };
         }
         live.then(|| lsh::signature_hash(sig))
     }
@@ -1103,19 +1098,16 @@ impl DedupStage {
     /// [`DedupStage::settle`], and only in the documents that survive the document level: in a
     /// syndicated corpus most documents are whole copies, and their paragraphs cost nothing.
     pub fn sign(&self, docs: &[Doc]) -> Signed {
-        /// The results for a block of consecutive documents, as columns: no vector per
-        /// document to allocate on a worker thread and free on this one.
+        /// The results for a block of consecutive documents, as the share's own columns: the
+        /// share is then put together by copying whole columns, not item by item.
         #[derive(Default)]
         struct Block {
             texts: Vec<String>,
-            /// xxh3 of each text.
-            hashes: Vec<u64>,
-            wholes: Vec<Option<u64>>,
-            /// `bands` per document.
+            /// Document and paragraph items, their text offsets counted from the block's
+            /// first text.
+            levels: [ItemTable; 2],
+            /// Band-major within the block.
             keys: Vec<u64>,
-            /// `(document in the block, paragraph, start in its text, len, xxh3)` of each
-            /// paragraph long enough to compare.
-            paragraphs: Vec<(u32, u32, u64, u32, u64)>,
             facts: Vec<DocFacts>,
         }
         const BLOCK: usize = 256;
@@ -1124,18 +1116,21 @@ impl DedupStage {
         let least = self.config.min_paragraph_words;
         let blocks: Vec<Block> = docs
             .par_chunks(BLOCK)
+            .enumerate()
             .map_init(
                 || (Shingler::new(), Vec::new(), Vec::new()),
-                |(sh, shingles, sig), chunk| {
+                |(sh, shingles, sig), (k, chunk)| {
                     let mut b = Block {
                         texts: Vec::with_capacity(chunk.len()),
-                        hashes: Vec::with_capacity(chunk.len()),
-                        wholes: Vec::with_capacity(chunk.len()),
-                        keys: Vec::with_capacity(chunk.len() * bands),
+                        keys: vec![0; chunk.len() * bands],
                         facts: Vec::with_capacity(chunk.len()),
                         ..Block::default()
                     };
+                    b.levels[0].reserve(chunk.len());
+                    let first = (k * BLOCK) as u32;
+                    let mut base = 0u64;
                     for (j, doc) in chunk.iter().enumerate() {
+                        let ord = first + j as u32;
                         // With the pass off, only the facts are needed (the id check).
                         let text = if enabled {
                             doc.paragraphs.join("\n")
@@ -1143,16 +1138,16 @@ impl DedupStage {
                             String::new()
                         };
                         let whole = if enabled {
-                            self.sign_text(sh, shingles, sig, &text, &mut b.keys)
+                            self.sign_text(sh, shingles, sig, &text, (&mut b.keys, j))
                         } else {
                             None
                         };
-                        let mut at = 0u64;
+                        let mut at = base;
                         for (i, p) in doc.paragraphs.iter().enumerate().filter(|_| enabled) {
                             if crate::boilerplate::word_count(p, least) >= least {
                                 let hash = xxhash_rust::xxh3::xxh3_64(p.as_bytes());
-                                b.paragraphs
-                                    .push((j as u32, i as u32, at, p.len() as u32, hash));
+                                let span = (at, p.len() as u32);
+                                b.levels[1].push(ord, i as u32, span, hash, None);
                             }
                             at += p.len() as u64 + 1;
                         }
@@ -1170,42 +1165,37 @@ impl DedupStage {
                             rank,
                             text_len: doc.text_len() as u64,
                         });
-                        b.hashes.push(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
-                        b.wholes.push(whole);
+                        let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                        b.levels[0].push(ord, 0, (base, text.len() as u32), hash, whole);
+                        base += text.len() as u64;
                         b.texts.push(text);
                     }
                     b
                 },
             )
             .collect();
-        // The serial part: moving the results into the share's columns, reserved at their
-        // final sizes. Texts are moved, not copied: together they are the corpus again.
+        // The serial part: the blocks' columns copied whole into the share's, reserved at
+        // their final sizes, text offsets moved past the blocks before. Texts are moved, not
+        // copied: together they are the corpus again.
         let mut signed = Signed::default();
-        let paragraphs: usize = blocks.iter().map(|b| b.paragraphs.len()).sum();
-        let [docs_t, paras_t] = &mut signed.meta.levels;
-        docs_t.reserve(docs.len());
-        paras_t.reserve(paragraphs);
+        let paragraphs: usize = blocks.iter().map(|b| b.levels[1].count()).sum();
+        signed.meta.levels[0].reserve(docs.len());
+        signed.meta.levels[1].reserve(paragraphs);
         signed.meta.docs.reserve(docs.len());
-        let mut doc_keys = Vec::with_capacity(docs.len() * bands);
-        let mut bases = Vec::with_capacity(BLOCK);
-        for (k, b) in blocks.into_iter().enumerate() {
-            let first = (k * BLOCK) as u32;
-            bases.clear();
-            for (j, text) in b.texts.into_iter().enumerate() {
-                let base = signed.bulk.text.len();
-                bases.push(base);
-                let len = text.len() as u32;
+        signed.bulk.keys[0] = concat_band_major(
+            blocks.iter().map(|b| (b.keys.as_slice(), b.texts.len())),
+            bands,
+        );
+        for b in blocks {
+            let base = signed.bulk.text.len();
+            for text in b.texts {
                 signed.bulk.text.push(text);
-                docs_t.push(first + j as u32, 0, (base, len), b.hashes[j], b.wholes[j]);
             }
-            for (j, paragraph, start, len, hash) in b.paragraphs {
-                let at = (bases[j as usize] + start, len);
-                paras_t.push(first + j, paragraph, at, hash, None);
+            for (level, items) in signed.meta.levels.iter_mut().zip(&b.levels) {
+                level.append_moved(items, base);
             }
-            doc_keys.extend_from_slice(&b.keys);
             signed.meta.docs.extend(b.facts);
         }
-        signed.bulk.keys[0] = band_major(&doc_keys, bands);
         signed.bulk.done[0] = true;
         signed
     }
@@ -1275,21 +1265,21 @@ impl DedupStage {
                 |(sh, shingles, sig), b| {
                     let items = b * BLOCK..((b + 1) * BLOCK).min(n);
                     let mut wholes = Vec::with_capacity(items.len());
-                    let mut keys = Vec::with_capacity(items.len() * bands);
-                    for i in items {
-                        wholes.push(self.sign_text(sh, shingles, sig, &text(i)?, &mut keys));
+                    let mut keys = vec![0; items.len() * bands];
+                    for (at, i) in items.enumerate() {
+                        let text = text(i)?;
+                        wholes.push(self.sign_text(sh, shingles, sig, &text, (&mut keys, at)));
                     }
                     Ok((wholes, keys))
                 },
             )
             .collect::<io::Result<_>>()?;
+        let keys = concat_band_major(blocks.iter().map(|(w, k)| (k.as_slice(), w.len())), bands);
         let mut wholes = Vec::with_capacity(n);
-        let mut keys = Vec::with_capacity(n * bands);
-        for (w, k) in blocks {
+        for (w, _) in blocks {
             wholes.extend(w);
-            keys.extend(k);
         }
-        Ok((wholes, band_major(&keys, bands)))
+        Ok((wholes, keys))
     }
 
     /// Stages 2–4 at one level: candidate pairs band by band, verified, clustered. Returns
@@ -1748,16 +1738,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn band_major_transposes_across_runs() {
-        // More items than one parallel run, and a last run cut short.
-        for (items, bands) in [(0, 3), (1, 1), (5, 3), ((1 << 14) * 2 + 7, 3)] {
-            let keys: Vec<u64> = (0..(items * bands) as u64).collect();
-            let out = band_major(&keys, bands);
-            let plain: Vec<u64> = (0..bands)
-                .flat_map(|b| (0..items).map(move |i| (i * bands + b) as u64))
-                .collect();
-            assert_eq!(out, plain, "{items} items, {bands} bands");
-        }
+    fn blocks_of_band_major_keys_concatenate_band_by_band() {
+        // Item i of band b has key 100 * b + i, over blocks of 3, 1 and 2 items.
+        let bands = 2;
+        let block = |first: u64, items: u64| -> Vec<u64> {
+            (0..bands as u64)
+                .flat_map(|b| (first..first + items).map(move |i| 100 * b + i))
+                .collect()
+        };
+        let blocks = [block(0, 3), block(3, 1), block(4, 2)];
+        let out = concat_band_major(
+            blocks.iter().map(|k| (k.as_slice(), k.len() / bands)),
+            bands,
+        );
+        let plain: Vec<u64> = (0..bands as u64)
+            .flat_map(|b| (0..6).map(move |i| 100 * b + i))
+            .collect();
+        assert_eq!(out, plain);
+        assert!(concat_band_major(std::iter::empty(), 0).is_empty());
     }
 
     fn doc(ordinal: usize, paragraphs: &[&str]) -> Doc {
