@@ -721,7 +721,11 @@ impl Settled {
     /// silently renamed, since ids name documents in the output and in duplicate links. The
     /// others are numbered in input order.
     pub fn number(metas: &[SignedMeta]) -> Settled {
-        let mut first_seen: HashMap<&str, &str> = HashMap::new();
+        // Sized for every id at once, and hashed with xxh3 rather than SipHash: this is one
+        // serial pass over every document of the corpus.
+        let ids: usize = metas.iter().map(|m| m.docs.len()).sum();
+        let mut first_seen: HashMap<&str, &str, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+            HashMap::with_capacity_and_hasher(ids, Default::default());
         let mut settled = Settled::default();
         for meta in metas {
             let mut ords = Vec::with_capacity(meta.docs.len());
