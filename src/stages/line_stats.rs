@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use crate::boilerplate::{key_hash, line_key, word_count};
+use crate::boilerplate::{key_bytes_hash, scan_short_line};
 use crate::doc::Doc;
 
 /// Document counts of line keys, per site.
@@ -28,8 +28,8 @@ struct Share<'a> {
     docs: Vec<(&'a str, usize)>,
     /// The distinct key hashes of each document in turn.
     hashes: Vec<u64>,
-    /// The current line's key.
-    key: String,
+    /// The current line's key, at the start (see `boilerplate::scan_line`).
+    key: Vec<u8>,
     /// The current document's key hashes.
     doc_hashes: Vec<u64>,
 }
@@ -63,8 +63,6 @@ impl Hasher for KeyHashHasher {
 impl LineStats {
     /// Counts, for every site, in how many of its documents each short line occurs.
     pub fn collect(docs: &[Doc], max_words: usize, min_docs: usize) -> LineStats {
-        // Counting words stops past `max_words`: a long paragraph is not scanned to its end.
-        let cap = max_words.saturating_add(1);
         // Each share of the documents keeps its hashes in one vector, with each document's
         // site and count beside it: no vector per document, made on a worker thread and freed
         // on this one.
@@ -73,10 +71,10 @@ impl LineStats {
             .fold(Share::default, |mut share, doc| {
                 share.doc_hashes.clear();
                 for line in &doc.lines {
-                    if word_count(line, cap) <= max_words {
-                        line_key(line, &mut share.key);
-                        if !share.key.is_empty() {
-                            share.doc_hashes.push(key_hash(&share.key));
+                    if let Some(facts) = scan_short_line(line, max_words, &mut share.key) {
+                        if facts.key_len > 0 {
+                            let key = &share.key[..facts.key_len];
+                            share.doc_hashes.push(key_bytes_hash(key));
                         }
                     }
                 }
@@ -148,6 +146,7 @@ impl LineStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::boilerplate::{key_hash, line_key};
 
     fn doc(site: &str, lines: &[&str]) -> Doc {
         Doc {
