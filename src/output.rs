@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{AliasMode, DedupAction, OutputConfig, ShardCompression};
 use crate::doc::{Doc, Mention};
 use crate::input::{Rejection, Skipped};
+use crate::json::{write_json_str, write_json_str_contents};
 
 /// Time spent in one stage.
 #[derive(Debug, Clone, Serialize)]
@@ -259,89 +260,6 @@ fn extra_keys_collide(doc: &Doc) -> bool {
         k.strip_prefix("input_")
             .is_some_and(|base| RESERVED.contains(&base) && doc.extra.contains_key(base))
     })
-}
-
-/// Appends `s` as a JSON string, the bytes `serde_json` writes for it: `"` and `\` escaped,
-/// `\b`, `\t`, `\n`, `\f` and `\r` by name and the other C0 controls as `\u00XX` (lowercase
-/// hex), everything else (DEL and non-ASCII included) as it is.
-///
-/// serde_json looks up every byte in a table; news text needs an escape about once per line,
-/// so this tests blocks of 32 bytes at once (a fold the compiler vectorizes) and copies the
-/// runs between escapes whole. The property test `escaper_agrees_with_serde_json` holds it to
-/// serde_json.
-pub fn write_json_str(buf: &mut Vec<u8>, s: &str) {
-    buf.reserve(s.len() + 2);
-    buf.push(b'"');
-    write_json_str_contents(buf, s);
-    buf.push(b'"');
-}
-
-/// Does serde_json escape this byte?
-#[inline]
-fn needs_escape(x: u8) -> bool {
-    (x < 0x20) | (x == b'"') | (x == b'\\')
-}
-
-/// The offset of the first byte of `b` that needs an escape. Blocks of 32 bytes are tested
-/// with a fold, which the compiler vectorizes, and only the block that holds one is searched
-/// byte by byte. The bytes after the last whole block are tested as the last 32 bytes of `b`,
-/// overlapping bytes already found clean; only a string shorter than a block is searched byte
-/// by byte from the start.
-fn next_escape(b: &[u8]) -> Option<usize> {
-    let any = |block: &[u8; 32]| block.iter().fold(false, |acc, &x| acc | needs_escape(x));
-    let (blocks, rest) = b.as_chunks::<32>();
-    for (i, block) in blocks.iter().enumerate() {
-        if any(block) {
-            return block
-                .iter()
-                .position(|&x| needs_escape(x))
-                .map(|j| i * 32 + j);
-        }
-    }
-    if let Some(last) = b.last_chunk::<32>() {
-        if rest.is_empty() || !any(last) {
-            return None;
-        }
-    }
-    rest.iter()
-        .position(|&x| needs_escape(x))
-        .map(|j| blocks.len() * 32 + j)
-}
-
-/// [`write_json_str`] without the quotes.
-fn write_json_str_contents(buf: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let b = s.as_bytes();
-    let mut start = 0;
-    while let Some(off) = next_escape(&b[start..]) {
-        let at = start + off;
-        buf.extend_from_slice(&b[start..at]);
-        let x = b[at];
-        let named = match x {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x0c => b'f',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            _ => 0,
-        };
-        if named != 0 {
-            buf.extend_from_slice(&[b'\\', named]);
-        } else {
-            buf.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(x >> 4)],
-                HEX[usize::from(x & 0xf)],
-            ]);
-        }
-        start = at + 1;
-    }
-    buf.extend_from_slice(&b[start..]);
 }
 
 /// Appends a value `serde_json` can write (numbers, the input's fields).
@@ -1172,17 +1090,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The escaper writes serde_json's bytes, on strings rich in what it escapes (every C0
-        /// control, quotes, backslashes) beside DEL, non-ASCII and runs longer than a block.
-        #[test]
-        fn escaper_agrees_with_serde_json(
-            s in "([\\x00-\\x1f\"\\\\\x7f\u{80}\u{2028}é😀]|[a-z ]{0,40}){0,24}",
-        ) {
-            let mut ours = Vec::new();
-            write_json_str(&mut ours, &s);
-            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
-        }
-
         /// Records written straight equal records built as maps whatever the strings: the text
         /// joined from paragraphs (empty ones too), removed lines, copies and input fields.
         #[test]

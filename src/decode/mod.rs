@@ -233,10 +233,10 @@ pub fn fix_text(text: &str, opts: &DecodeOptions, repairs: &mut Repairs) -> Stri
 /// [`fix_text`] that returns the text itself when nothing changes, as in most news: a caller
 /// that owns the text keeps it, where [`fix_text`] would copy it.
 ///
-/// Only the lines around a byte that could start a change ([`is_trigger`]) are looked at; the
-/// stretches between them are certainly left as they are (the [`is_unchanged`] tests all pass
+/// Only the lines around a byte that could start a change (`is_trigger`) are looked at; the
+/// stretches between them are certainly left as they are (the `is_unchanged` tests all pass
 /// on ASCII without controls, `&`, `#` or `;`), and are copied in one piece, or not at all when
-/// no line changes. A line holding such a byte is cleared by [`is_unchanged`] or goes through
+/// no line changes. A line holding such a byte is cleared by `is_unchanged` or goes through
 /// the passes; the property test `fast_path_agrees_with_line_passes` holds the result to the
 /// passes run on every line.
 pub fn fix_text_cow<'t>(

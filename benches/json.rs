@@ -1,14 +1,18 @@
-//! Throughput of writing a JSON string (`cargo bench --bench output`), in bytes of text per
-//! second: copydesk's escaper (`output::write_json_str`) beside `serde_json`'s, which writes
-//! the same bytes. The text is real news (the BBC articles from
-//! `../shared/data/bbc-news-fulltext`, or generated text without the data) at graded sizes,
-//! written whole and as the paragraphs the writer really meets (a few hundred bytes each, split
-//! at blank lines).
+//! Throughput of copydesk's JSON string pieces (`cargo bench --bench json`), in bytes per
+//! second, each beside `serde_json`, which writes and reads the same bytes:
+//!
+//! - `json_str`: the escaper (`json::write_json_str`), on a text written whole and as the
+//!   paragraphs the writer really meets (a few hundred bytes each, split at blank lines);
+//! - `flat_record`: reading JSONL lines of `{"id": ..., "text": ...}`, one story per line,
+//!   with `json::parse_flat_record` and with `serde_json::from_slice` into a `Value`.
+//!
+//! The text is real news (the BBC articles from `../shared/data/bbc-news-fulltext`, or
+//! generated text without the data) at graded sizes.
 
 use std::hint::black_box;
 use std::path::Path;
 
-use copydesk::output::write_json_str;
+use copydesk::json::{parse_flat_record, write_json_str};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
@@ -87,6 +91,47 @@ fn bench(c: &mut Criterion) {
                 buf.clear();
                 for p in &paragraphs {
                     serde_json::to_writer(&mut buf, black_box(p)).unwrap();
+                }
+            })
+        });
+        g.finish();
+        // The same text as JSONL, one story (a stretch of up to 2 KB, cut at a line break) per
+        // line, as the reader meets it.
+        let mut jsonl = Vec::new();
+        let mut rest = text;
+        let mut n = 0;
+        while !rest.is_empty() {
+            let mut cut = prefix(rest, 2048).len();
+            if let Some(i) = rest[..cut].rfind('\n') {
+                cut = i + 1;
+            }
+            let line = serde_json::json!({"id": format!("story-{n}"), "text": &rest[..cut]});
+            serde_json::to_writer(&mut jsonl, &line).unwrap();
+            jsonl.push(b'\n');
+            rest = &rest[cut..];
+            n += 1;
+        }
+        let lines: Vec<&[u8]> = jsonl
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut g = c.benchmark_group(format!("flat_record/{size}"));
+        g.sample_size(10);
+        g.measurement_time(std::time::Duration::from_secs(3));
+        g.throughput(Throughput::Bytes(jsonl.len() as u64));
+        g.bench_function("ours", |b| {
+            b.iter(|| {
+                for line in &lines {
+                    black_box(parse_flat_record(black_box(line)));
+                }
+            })
+        });
+        g.bench_function("serde_json", |b| {
+            b.iter(|| {
+                for line in &lines {
+                    black_box(
+                        serde_json::from_slice::<serde_json::Value>(black_box(line)).unwrap(),
+                    );
                 }
             })
         });
