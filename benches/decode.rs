@@ -1,8 +1,9 @@
-//! Throughput of the decode pass (`cargo bench --bench decode`), in bytes per second, on three
+//! Throughput of the decode pass (`cargo bench --bench decode`), in bytes per second, on four
 //! kinds of text at graded sizes: clean ASCII, real news (the BBC articles from
-//! `../shared/data/bbc-news-fulltext`, or a generated sample when the data is absent), and
+//! `../shared/data/bbc-news-fulltext`, or a generated sample when the data is absent),
 //! mojibake-heavy text (the same news text with its non-ASCII sentences made into
-//! UTF-8-read-as-windows-1252).
+//! UTF-8-read-as-windows-1252), and Reuters-21578 bodies as the feed gave them (`&lt;`-style
+//! references on many lines and a `&#3;` at the end of each story: ASCII with scattered repairs).
 //!
 //! Set `COPYDESK_BENCH_DUMP=<dir>` to write the exact inputs to `<dir>/<group>-<size>.txt`;
 //! `benches/peers/ftfy_bench.py <dir>` then times ftfy 6.3.1 on the same files.
@@ -110,6 +111,28 @@ fn news_corpus() -> String {
     text
 }
 
+/// Reuters-21578 bodies, one after another, up to `len` bytes; empty without the data.
+fn reuters_text(len: usize) -> String {
+    let dir = Path::new(DATA).join("reuters-21578/json-data");
+    let mut text = String::new();
+    for i in 0..22 {
+        let Ok(bytes) = std::fs::read(dir.join(format!("reut2-{i:03}.json"))) else {
+            continue;
+        };
+        let Ok(docs) = serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) else {
+            continue;
+        };
+        for body in docs.iter().filter_map(|d| d["body"].as_str()) {
+            if text.len() >= len {
+                return prefix(&text, len).to_owned();
+            }
+            text.push_str(body);
+            text.push('\n');
+        }
+    }
+    text
+}
+
 /// UTF-8 bytes read as windows-1252 (what a wrong decode does), for every line holding
 /// non-ASCII, with accented sentences mixed in so that most lines carry mojibake.
 fn mojibake_text(news: &str, len: usize) -> String {
@@ -150,6 +173,10 @@ fn bench(c: &mut Criterion) {
         inputs.push(("clean_ascii", size, ascii_text(size)));
         inputs.push(("news", size, prefix(&news, size).to_owned()));
         inputs.push(("mojibake", size, mojibake_text(&news, size)));
+        let reuters = reuters_text(size);
+        if !reuters.is_empty() {
+            inputs.push(("reuters", size, reuters));
+        }
     }
     // The whole news corpus as one more size, the figure the issue compares with ftfy.
     inputs.push(("news", news.len(), news.clone()));
@@ -159,7 +186,7 @@ fn bench(c: &mut Criterion) {
             let _ = std::fs::write(Path::new(dir).join(format!("{group}-{size}.txt")), text);
         }
     }
-    for group in ["clean_ascii", "news", "mojibake"] {
+    for group in ["clean_ascii", "news", "mojibake", "reuters"] {
         let mut g = c.benchmark_group(format!("fix_text/{group}"));
         g.sample_size(10);
         g.measurement_time(std::time::Duration::from_secs(3));

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::config::InputConfig;
+use crate::json;
 
 /// Where input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -616,47 +617,17 @@ fn parse_chunk(input: &JsonlInput, chunk: &[u8], offset: u64, lines_before: u64)
             )));
             continue;
         }
-        let value: Value = match serde_json::from_slice(line) {
-            Ok(v) => v,
-            Err(e) => {
-                out.rejected.push(reject(format!("malformed JSON: {e}")));
-                continue;
-            }
+        let (text, id, map) = match flat_fields(line, config) {
+            Some(fields) => fields,
+            None => match value_fields(line, config) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    out.rejected.push(reject(error));
+                    continue;
+                }
+            },
         };
-        let Value::Object(mut map) = value else {
-            out.rejected
-                .push(reject("line is not a JSON object".into()));
-            continue;
-        };
-        let text = match map.remove(&config.text_field) {
-            Some(Value::String(s)) => s,
-            Some(other) => {
-                out.rejected.push(reject(format!(
-                    "field {:?} is not a string but {}",
-                    config.text_field,
-                    kind(&other)
-                )));
-                continue;
-            }
-            None => {
-                out.rejected
-                    .push(reject(format!("field {:?} is missing", config.text_field)));
-                continue;
-            }
-        };
-        let id = match map.remove(&config.id_field) {
-            Some(Value::String(s)) => s,
-            Some(Value::Number(x)) => x.to_string(),
-            Some(other) => {
-                out.rejected.push(reject(format!(
-                    "id field {:?} is {}, not a string or number",
-                    config.id_field,
-                    kind(&other)
-                )));
-                continue;
-            }
-            None => format!("{stem}:{line_no}"),
-        };
+        let id = id.unwrap_or_else(|| format!("{stem}:{line_no}"));
         let site = if config.source_field.is_empty() {
             site.to_string()
         } else {
@@ -673,6 +644,60 @@ fn parse_chunk(input: &JsonlInput, chunk: &[u8], offset: u64, lines_before: u64)
         });
     }
     out
+}
+
+/// A record's text, its id if it has one, and its other fields.
+type Fields = (String, Option<String>, Map<String, Value>);
+
+/// [`value_fields`] for the common line, an object of strings with each key once, read by
+/// [`json::parse_flat_record`] without building a JSON value; `None` for any other line. The
+/// text and id fields are taken out as [`Map::remove`] takes them (the last field moves into
+/// the place of the one removed), so the other fields come out in the same order.
+fn flat_fields(line: &[u8], config: &InputConfig) -> Option<Fields> {
+    let mut fields = json::parse_flat_record(line)?;
+    let text = fields.iter().position(|(k, _)| *k == config.text_field)?;
+    let text = fields.swap_remove(text).1;
+    let id = fields
+        .iter()
+        .position(|(k, _)| *k == config.id_field)
+        .map(|i| fields.swap_remove(i).1);
+    let extra = fields
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    Some((text, id, extra))
+}
+
+/// The fields of any JSONL line, read with `serde_json`, or why the line is rejected.
+fn value_fields(line: &[u8], config: &InputConfig) -> Result<Fields, String> {
+    let value: Value = serde_json::from_slice(line).map_err(|e| format!("malformed JSON: {e}"))?;
+    let Value::Object(mut map) = value else {
+        return Err("line is not a JSON object".into());
+    };
+    let text = match map.remove(&config.text_field) {
+        Some(Value::String(s)) => s,
+        Some(other) => {
+            return Err(format!(
+                "field {:?} is not a string but {}",
+                config.text_field,
+                kind(&other)
+            ))
+        }
+        None => return Err(format!("field {:?} is missing", config.text_field)),
+    };
+    let id = match map.remove(&config.id_field) {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(x)) => Some(x.to_string()),
+        Some(other) => {
+            return Err(format!(
+                "id field {:?} is {}, not a string or number",
+                config.id_field,
+                kind(&other)
+            ))
+        }
+        None => None,
+    };
+    Ok((text, id, map))
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -774,6 +799,35 @@ mod tests {
                         "cut {cut}, chunks of {chunk_bytes}"
                     );
                 }
+            }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A flat record read without a JSON value gives what `serde_json` gives: the same
+        /// text, id and other fields, in the same order, whatever the order of the fields and
+        /// whether the text and id fields are there.
+        #[test]
+        fn flat_records_read_as_values_do(
+            keys in proptest::sample::subsequence(vec!["id", "text", "url", "a", "b", "c"], 0..=6)
+                .prop_shuffle(),
+            values in proptest::collection::vec("[a-z\"\\\\\n\u{3}é]{0,5}", 6),
+        ) {
+            let line = format!(
+                "{{{}}}",
+                keys.iter()
+                    .zip(&values)
+                    .map(|(k, v)| format!("{:?}:{}", k, serde_json::to_string(v).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let flat = flat_fields(line.as_bytes(), &cfg());
+            let value = value_fields(line.as_bytes(), &cfg()).ok();
+            prop_assert_eq!(flat.is_some(), keys.contains(&"text"));
+            if flat.is_some() {
+                prop_assert_eq!(flat, value);
             }
         }
     }

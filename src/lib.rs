@@ -15,6 +15,7 @@ pub mod decode;
 pub mod dedup;
 pub mod doc;
 pub mod input;
+pub mod json;
 pub mod output;
 pub mod paragraphs;
 pub mod pipeline;

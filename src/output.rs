@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{AliasMode, DedupAction, OutputConfig, ShardCompression};
 use crate::doc::{Doc, Mention};
 use crate::input::{Rejection, Skipped};
+use crate::json::{write_json_str, write_json_str_contents};
 
 /// Time spent in one stage.
 #[derive(Debug, Clone, Serialize)]
@@ -205,7 +206,7 @@ fn mentions(doc: &Doc, starts: &[Option<usize>]) -> Vec<Mention> {
         .collect()
 }
 
-/// The `copydesk` object of a record, as a map; [`ProvenanceOut`] writes the same bytes.
+/// The `copydesk` object of a record, as a map; [`write_provenance`] writes the same bytes.
 fn provenance(doc: &Doc, starts: &[Option<usize>], mode: AliasMode, action: DedupAction) -> Value {
     let mut p = Map::new();
     p.insert("encoding".into(), json!(doc.encoding));
@@ -252,7 +253,7 @@ fn record(doc: &Doc, text: String, copydesk: Value, dropped: Option<&str>) -> Ma
 }
 
 /// Whether renaming `doc`'s reserved input fields makes two keys equal (an input with both
-/// `id` and `input_id`): the record as a map then keeps one of them, which [`RecordOut`], writing
+/// `id` and `input_id`): the record as a map then keeps one of them, which [`write_record`], writing
 /// keys as they come, would not.
 fn extra_keys_collide(doc: &Doc) -> bool {
     doc.extra.keys().any(|k| {
@@ -261,69 +262,177 @@ fn extra_keys_collide(doc: &Doc) -> bool {
     })
 }
 
-/// A record serialized straight from its document: the bytes of [`record`] with
-/// [`provenance`], without building the JSON map (or copying the input fields) first.
-struct RecordOut<'a> {
-    doc: &'a Doc,
-    text: &'a str,
-    copydesk: ProvenanceOut<'a>,
+/// Appends a value `serde_json` can write (numbers, the input's fields).
+fn write_json_value(buf: &mut Vec<u8>, v: &impl Serialize) {
+    serde_json::to_writer(&mut *buf, v).expect("numbers and JSON values always serialize");
+}
+
+/// Appends `"key":`; `first` leaves out the comma.
+fn write_json_key(buf: &mut Vec<u8>, key: &str, first: bool) {
+    if !first {
+        buf.push(b',');
+    }
+    write_json_str(buf, key);
+    buf.push(b':');
+}
+
+/// Appends a JSON array of `items`, each written by `item`.
+fn write_json_array<T>(buf: &mut Vec<u8>, items: &[T], mut item: impl FnMut(&mut Vec<u8>, &T)) {
+    buf.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        item(buf, x);
+    }
+    buf.push(b']');
+}
+
+/// Appends the output text of `doc` as a JSON string straight from its paragraphs, with no
+/// joined copy: the kept paragraphs joined by a blank line as [`text_of`] joins them, or, for a
+/// dropped document whose kept text is empty, all of them (a reviewer checks the decision on
+/// the cleaned text).
+fn write_text(buf: &mut Vec<u8>, doc: &Doc, dropped: bool) {
+    let kept = |i: usize| doc.dropped_paragraphs.binary_search(&i).is_err();
+    let kept_empty = doc
+        .paragraphs
+        .iter()
+        .enumerate()
+        .all(|(i, p)| p.is_empty() || !kept(i));
+    buf.reserve(doc.text_len() + 4 * doc.paragraphs.len() + 2);
+    buf.push(b'"');
+    if dropped && kept_empty {
+        for (i, p) in doc.paragraphs.iter().enumerate() {
+            if i > 0 {
+                buf.extend_from_slice(b"\\n\\n");
+            }
+            write_json_str_contents(buf, p);
+        }
+    } else {
+        // As in `text_of`, the break goes between paragraphs once the text is not empty.
+        let mut empty = true;
+        for (i, p) in doc.paragraphs.iter().enumerate() {
+            if !kept(i) {
+                continue;
+            }
+            if !empty {
+                buf.extend_from_slice(b"\\n\\n");
+            }
+            empty &= p.is_empty();
+            write_json_str_contents(buf, p);
+        }
+    }
+    buf.push(b'"');
+}
+
+/// Appends the record of `doc` (without its line break): the bytes `serde_json` writes for
+/// [`record`] with [`provenance`], written straight from the document. Only for a document
+/// whose input fields do not collide once renamed ([`extra_keys_collide`]).
+fn write_record(
+    buf: &mut Vec<u8>,
+    doc: &Doc,
     dropped: Option<&'static str>,
-}
-
-impl Serialize for RecordOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let doc = self.doc;
-        let mut r = serializer.serialize_map(None)?;
-        r.serialize_entry("id", &doc.id)?;
-        r.serialize_entry("source", &doc.source)?;
-        if let Some(reason) = self.dropped {
-            r.serialize_entry("reason", reason)?;
-            if let Some(of) = &doc.duplicate_of {
-                r.serialize_entry("duplicate_of", of)?;
-            }
-        }
-        r.serialize_entry("text", self.text)?;
-        for (k, v) in &doc.extra {
-            if RESERVED.contains(&k.as_str()) {
-                r.serialize_entry(&format!("input_{k}"), v)?;
-            } else {
-                r.serialize_entry(k, v)?;
-            }
-        }
-        r.serialize_entry("copydesk", &self.copydesk)?;
-        r.end()
-    }
-}
-
-/// [`provenance`], serialized straight from the document.
-struct ProvenanceOut<'a> {
-    doc: &'a Doc,
-    starts: &'a [Option<usize>],
-    mode: AliasMode,
     action: DedupAction,
+    mode: AliasMode,
+) {
+    buf.extend_from_slice(b"{\"id\":");
+    write_json_str(buf, &doc.id);
+    write_json_key(buf, "source", false);
+    write_json_str(buf, &doc.source);
+    if let Some(reason) = dropped {
+        write_json_key(buf, "reason", false);
+        write_json_str(buf, reason);
+        if let Some(of) = &doc.duplicate_of {
+            write_json_key(buf, "duplicate_of", false);
+            write_json_str(buf, of);
+        }
+    }
+    write_json_key(buf, "text", false);
+    write_text(buf, doc, dropped.is_some());
+    for (k, v) in &doc.extra {
+        if RESERVED.contains(&k.as_str()) {
+            write_json_key(buf, &format!("input_{k}"), false);
+        } else {
+            write_json_key(buf, k, false);
+        }
+        write_json_value(buf, v);
+    }
+    write_json_key(buf, "copydesk", false);
+    write_provenance(buf, doc, mode, action);
+    buf.push(b'}');
 }
 
-impl Serialize for ProvenanceOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let doc = self.doc;
-        let mut p = serializer.serialize_map(None)?;
-        p.serialize_entry("encoding", &doc.encoding)?;
-        p.serialize_entry("repairs", &doc.repairs)?;
-        p.serialize_entry("removed", &doc.removed)?;
-        p.serialize_entry("aliases", &doc.aliases)?;
-        if self.mode == AliasMode::Annotate {
-            p.serialize_entry("mentions", &mentions(doc, self.starts))?;
-        }
-        p.serialize_entry("duplicates", &doc.duplicates)?;
-        if self.action == DedupAction::Mark {
-            if let Some(of) = &doc.duplicate_of {
-                p.serialize_entry("duplicate_of", of)?;
-            }
-        }
-        p.end()
+/// Appends the `copydesk` object of [`provenance`].
+fn write_provenance(buf: &mut Vec<u8>, doc: &Doc, mode: AliasMode, action: DedupAction) {
+    buf.extend_from_slice(b"{\"encoding\":");
+    write_json_str(buf, &doc.encoding);
+    buf.extend_from_slice(b",\"repairs\":{");
+    for (i, (kind, n)) in doc.repairs.iter().enumerate() {
+        write_json_key(buf, kind, i == 0);
+        write_json_value(buf, n);
     }
+    buf.extend_from_slice(b"},\"removed\":");
+    write_json_array(buf, &doc.removed, |buf, r| {
+        buf.extend_from_slice(b"{\"text\":");
+        write_json_str(buf, &r.text);
+        write_json_key(buf, "reason", false);
+        write_json_str(buf, &r.reason);
+        if let Some(rule) = &r.rule {
+            write_json_key(buf, "rule", false);
+            write_json_str(buf, rule);
+        }
+        buf.push(b'}');
+    });
+    buf.extend_from_slice(b",\"aliases\":");
+    write_json_array(buf, &doc.aliases, |buf, a| {
+        buf.extend_from_slice(b"{\"from\":");
+        write_json_str(buf, &a.from);
+        write_json_key(buf, "to", false);
+        write_json_str(buf, &a.to);
+        write_json_key(buf, "count", false);
+        write_json_value(buf, &a.count);
+        buf.push(b'}');
+    });
+    if mode == AliasMode::Annotate {
+        buf.extend_from_slice(b",\"mentions\":");
+        let (_, starts) = text_of(doc);
+        write_json_array(buf, &mentions(doc, &starts), |buf, m| {
+            buf.extend_from_slice(b"{\"start\":");
+            write_json_value(buf, &m.start);
+            write_json_key(buf, "end", false);
+            write_json_value(buf, &m.end);
+            write_json_key(buf, "from", false);
+            write_json_str(buf, &m.from);
+            write_json_key(buf, "to", false);
+            write_json_str(buf, &m.to);
+            buf.push(b'}');
+        });
+    }
+    buf.extend_from_slice(b",\"duplicates\":");
+    write_json_array(buf, &doc.duplicates, |buf, d| {
+        buf.extend_from_slice(b"{\"paragraph\":");
+        write_json_value(buf, &d.paragraph);
+        buf.extend_from_slice(b",\"of\":{\"id\":");
+        write_json_str(buf, &d.of.id);
+        write_json_key(buf, "paragraph", false);
+        write_json_value(buf, &d.of.paragraph);
+        buf.extend_from_slice(b"},\"similarity\":");
+        write_json_value(buf, &d.similarity);
+        write_json_key(buf, "cluster", false);
+        write_json_value(buf, &d.cluster);
+        if let Some(text) = &d.text {
+            write_json_key(buf, "text", false);
+            write_json_str(buf, text);
+        }
+        buf.push(b'}');
+    });
+    if action == DedupAction::Mark {
+        if let Some(of) = &doc.duplicate_of {
+            write_json_key(buf, "duplicate_of", false);
+            write_json_str(buf, of);
+        }
+    }
+    buf.push(b'}');
 }
 
 /// The compressed or plain byte sink behind a staged file.
@@ -503,33 +612,19 @@ fn render(
     mode: AliasMode,
     buf: &mut Vec<u8>,
 ) {
-    let (text, starts) = text_of(doc);
-    // A dropped document keeps its cleaned text so a reviewer can check the decision.
-    let text = match dropped {
-        Some(_) if text.is_empty() => doc.paragraphs.join("\n\n"),
-        _ => text,
-    };
-    let written = if extra_keys_collide(doc) {
+    if extra_keys_collide(doc) {
+        let (text, starts) = text_of(doc);
+        // A dropped document keeps its cleaned text so a reviewer can check the decision.
+        let text = match dropped {
+            Some(_) if text.is_empty() => doc.paragraphs.join("\n\n"),
+            _ => text,
+        };
         let copydesk = provenance(doc, &starts, mode, action);
         serde_json::to_writer(&mut *buf, &record(doc, text, copydesk, dropped))
+            .expect("a record of strings, numbers and maps always serializes");
     } else {
-        let copydesk = ProvenanceOut {
-            doc,
-            starts: &starts,
-            mode,
-            action,
-        };
-        serde_json::to_writer(
-            &mut *buf,
-            &RecordOut {
-                doc,
-                text: &text,
-                copydesk,
-                dropped,
-            },
-        )
-    };
-    written.expect("a record of strings, numbers and maps always serializes");
+        write_record(buf, doc, dropped, action, mode);
+    }
     buf.push(b'\n');
 }
 
@@ -989,6 +1084,61 @@ mod tests {
                         String::from_utf8(line).unwrap(),
                         String::from_utf8(expected).unwrap()
                     );
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Records written straight equal records built as maps whatever the strings: the text
+        /// joined from paragraphs (empty ones too), removed lines, copies and input fields.
+        #[test]
+        fn records_agree_with_maps_on_any_strings(
+            paragraphs in proptest::collection::vec("[a\n\"\\\\\u{1}é]{0,6}", 0..5),
+            dropped in proptest::collection::vec(0usize..5, 0..4),
+            strings in proptest::collection::vec("[a\n\"\\\\\u{1f}é]{0,6}", 4),
+            copy in proptest::bool::ANY,
+        ) {
+            use crate::doc::{DuplicateRecord, DuplicateTarget, Removed};
+            let mut dropped: Vec<usize> = dropped.into_iter().filter(|&i| i < paragraphs.len()).collect();
+            dropped.sort_unstable();
+            dropped.dedup();
+            let mut extra = Map::new();
+            extra.insert(strings[0].clone(), json!(strings[1]));
+            let doc = Doc {
+                id: strings[2].clone(),
+                source: strings[3].clone(),
+                extra,
+                encoding: "UTF-8".into(),
+                repairs: [(strings[1].clone(), 3)].into(),
+                removed: vec![Removed { text: strings[0].clone(), reason: "phrase".into(), rule: Some(strings[1].clone()) }],
+                paragraphs,
+                duplicates: vec![DuplicateRecord {
+                    paragraph: 0,
+                    of: DuplicateTarget { id: strings[3].clone(), paragraph: 1 },
+                    similarity: 0.1 + 0.2,
+                    cluster: 7,
+                    text: Some(strings[2].clone()),
+                }],
+                dropped_paragraphs: dropped,
+                duplicate_of: copy.then(|| strings[1].clone()),
+                ..Doc::default()
+            };
+            proptest::prop_assume!(!extra_keys_collide(&doc));
+            for action in [DedupAction::Drop, DedupAction::Mark] {
+                for mode in [AliasMode::Replace, AliasMode::Annotate] {
+                    let reason = drop_reason(&doc, action);
+                    let (text, starts) = text_of(&doc);
+                    let text = match reason {
+                        Some(_) if text.is_empty() => doc.paragraphs.join("\n\n"),
+                        _ => text,
+                    };
+                    let map = record(&doc, text, provenance(&doc, &starts, mode, action), reason);
+                    let mut expected = serde_json::to_vec(&map).unwrap();
+                    expected.push(b'\n');
+                    let mut line = Vec::new();
+                    render(&doc, reason, action, mode, &mut line);
+                    proptest::prop_assert_eq!(line, expected);
                 }
             }
         }

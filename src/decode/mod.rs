@@ -164,7 +164,10 @@ pub fn decode_bytes(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Decod
         opts.per_line_fallback,
         &mut repairs,
     )?;
-    let text = fix_text(&raw.text, opts, &mut repairs);
+    let text = match fix_text_cow(&raw.text, opts, &mut repairs) {
+        Cow::Owned(fixed) => fixed,
+        Cow::Borrowed(_) => raw.text,
+    };
     Ok(Decoded {
         text,
         encoding: raw.encoding,
@@ -176,7 +179,7 @@ pub fn decode_bytes(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Decod
 /// to do" test holds: no `\r` or control byte, no entity candidate, no mojibake candidate, no
 /// character a per-character pass would touch, and already in the normalization form. Those are
 /// the tests the passes themselves start with, so the answer is exact in one direction: true
-/// means [`fix_lines`] would return the text unchanged and count nothing (the property test
+/// means the passes would leave the text as it is and count nothing (the property test
 /// `fast_path_agrees_with_line_passes` checks it). Most news text, ASCII or not, passes, and
 /// then costs a few linear scans and no allocation.
 ///
@@ -224,51 +227,125 @@ const MAX_LINE_PASSES: usize = 4;
 /// Everything after charset decoding: line breaks, entities, mojibake, controls, spaces,
 /// folding and normalization, line by line. Counts each change in `repairs`.
 pub fn fix_text(text: &str, opts: &DecodeOptions, repairs: &mut Repairs) -> String {
-    let passes = opts.char_passes();
-    if is_unchanged(text, opts, &passes) {
-        return text.to_owned();
-    }
-    fix_lines(text, opts, &passes, repairs, true)
+    fix_text_cow(text, opts, repairs).into_owned()
 }
 
-/// The passes, line by line. With `skip_unchanged`, a line that [`is_unchanged`] clears is
-/// copied as it is instead of going through the passes, which gives the same result; the
-/// property tests turn it off to compare against the passes alone.
-fn fix_lines(
-    text: &str,
+/// [`fix_text`] that returns the text itself when nothing changes, as in most news: a caller
+/// that owns the text keeps it, where [`fix_text`] would copy it.
+///
+/// Only the lines around a byte that could start a change (`is_trigger`) are looked at; the
+/// stretches between them are certainly left as they are (the `is_unchanged` tests all pass
+/// on ASCII without controls, `&`, `#` or `;`), and are copied in one piece, or not at all when
+/// no line changes. A line holding such a byte is cleared by `is_unchanged` or goes through
+/// the passes; the property test `fast_path_agrees_with_line_passes` holds the result to the
+/// passes run on every line.
+pub fn fix_text_cow<'t>(
+    text: &'t str,
+    opts: &DecodeOptions,
+    repairs: &mut Repairs,
+) -> Cow<'t, str> {
+    // Most news text has no trigger byte at all. Text that has some (non-ASCII letters, a `;`)
+    // is often still left as it is, which one whole-text test proves in a few scans.
+    let passes = opts.char_passes();
+    if next_trigger(text.as_bytes()).is_none() || is_unchanged(text, opts, &passes) {
+        return Cow::Borrowed(text);
+    }
+    let mut lb = String::new();
+    if clean::normalize_line_breaks(text, &mut lb, repairs) {
+        let fixed = fix_changed_lines(&lb, opts, &passes, repairs);
+        return Cow::Owned(match fixed {
+            Cow::Borrowed(_) => lb,
+            Cow::Owned(s) => s,
+        });
+    }
+    fix_changed_lines(text, opts, &passes, repairs)
+}
+
+/// Can this byte start a change? C0 controls but `\n` and `\t` (so `\r` too), DEL, the bytes
+/// an entity or its residue needs (`&`, `#`, `;`) and every byte of a non-ASCII character.
+/// Everything a pass reacts to is among them; most are false alarms, which [`is_unchanged`]
+/// then clears.
+#[inline]
+fn is_trigger(x: u8) -> bool {
+    (x < 0x20 && x != b'\n' && x != b'\t') | (x >= 0x7f) | (x == b'&') | (x == b'#') | (x == b';')
+}
+
+/// The offset of the first [`is_trigger`] byte. Blocks of 32 bytes are tested with a fold,
+/// which the compiler vectorizes; only the block that holds one is searched byte by byte.
+fn next_trigger(b: &[u8]) -> Option<usize> {
+    let (blocks, rest) = b.as_chunks::<32>();
+    for (i, block) in blocks.iter().enumerate() {
+        if block.iter().fold(false, |acc, &x| acc | is_trigger(x)) {
+            return block
+                .iter()
+                .position(|&x| is_trigger(x))
+                .map(|j| i * 32 + j);
+        }
+    }
+    rest.iter()
+        .position(|&x| is_trigger(x))
+        .map(|j| blocks.len() * 32 + j)
+}
+
+/// The line passes over a text without `\r`, on the lines that hold a trigger byte and that
+/// [`is_unchanged`] does not clear. Borrows the text when no line changes.
+fn fix_changed_lines<'t>(
+    text: &'t str,
     opts: &DecodeOptions,
     passes: &CharPasses,
     repairs: &mut Repairs,
-    skip_unchanged: bool,
-) -> String {
-    let mut lb = String::new();
-    let text: &str = if clean::normalize_line_breaks(text, &mut lb, repairs) {
-        &lb
-    } else {
-        text
-    };
-    let mut out = String::with_capacity(text.len());
-    let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
-    for line in text.split_inclusive('\n') {
-        if skip_unchanged && is_unchanged(line, opts, passes) {
-            out.push_str(line);
+) -> Cow<'t, str> {
+    let b = text.as_bytes();
+    // `text[..copied]` is in `out`, which is only started at the first line that changes.
+    let (mut out, mut copied): (Option<String>, usize) = (None, 0);
+    let (mut a, mut scratch) = (String::new(), String::new());
+    // `pos` is always at the start of a line: every line before it is settled.
+    let mut pos = 0;
+    while let Some(off) = next_trigger(&b[pos..]) {
+        let at = pos + off;
+        let start = memchr::memrchr(b'\n', &b[pos..at]).map_or(pos, |i| pos + i + 1);
+        let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i + 1);
+        let line = &text[start..end];
+        pos = end;
+        if is_unchanged(line, opts, passes) {
             continue;
         }
-        let mut cur: Cow<str> = Cow::Borrowed(line);
-        for _ in 0..MAX_LINE_PASSES {
-            let changed = fix_line(&cur, opts, passes, repairs, &mut a, &mut b);
-            match changed {
-                Some(s) => {
-                    c.clear();
-                    c.push_str(s);
-                    std::mem::swap(&mut c, cur.to_mut());
-                }
-                None => break,
-            }
+        if let Cow::Owned(fixed) =
+            fix_line_passes(line, opts, passes, repairs, &mut a, &mut scratch)
+        {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + fixed.len()));
+            out.push_str(&text[copied..start]);
+            out.push_str(&fixed);
+            copied = end;
         }
-        out.push_str(&cur);
     }
-    out
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// The passes on one line, rerun while they change it (at most [`MAX_LINE_PASSES`] times).
+/// Borrows the line when the first pass leaves it as it is.
+fn fix_line_passes<'l>(
+    line: &'l str,
+    opts: &DecodeOptions,
+    passes: &CharPasses,
+    repairs: &mut Repairs,
+    a: &mut String,
+    b: &mut String,
+) -> Cow<'l, str> {
+    let mut cur: Cow<str> = Cow::Borrowed(line);
+    for _ in 0..MAX_LINE_PASSES {
+        match fix_line(&cur, opts, passes, repairs, a, b) {
+            Some(s) => cur = Cow::Owned(s.to_owned()),
+            None => break,
+        }
+    }
+    cur
 }
 
 /// One pass over one line. Returns the new text (borrowing one of the scratch buffers) or None

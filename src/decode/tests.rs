@@ -130,7 +130,18 @@ proptest! {
 /// `fix_text` with every "nothing to do" shortcut off: the passes alone, on every line.
 fn fix_reference(s: &str, opts: &DecodeOptions) -> (String, Repairs) {
     let mut repairs = Repairs::new();
-    let out = fix_lines(s, opts, &opts.char_passes(), &mut repairs, false);
+    let passes = opts.char_passes();
+    let mut lb = String::new();
+    let text = if clean::normalize_line_breaks(s, &mut lb, &mut repairs) {
+        &lb
+    } else {
+        s
+    };
+    let (mut a, mut b) = (String::new(), String::new());
+    let out = text
+        .split_inclusive('\n')
+        .map(|line| fix_line_passes(line, opts, &passes, &mut repairs, &mut a, &mut b))
+        .collect();
     (out, repairs)
 }
 

@@ -5,7 +5,7 @@
 //! detected (bytes must become text) but nothing is repaired or normalized.
 
 use crate::config::{DecodeConfig, NormalizationForm};
-use crate::decode::{decode_bytes, fix_text, DecodeOptions, Normalization, Repairs};
+use crate::decode::{decode_bytes, fix_text_cow, DecodeOptions, Normalization, Repairs};
 use crate::doc::Doc;
 use crate::input::{RawContent, RawDoc, Rejection};
 
@@ -45,9 +45,15 @@ impl DecodeStage {
 
     /// Turns a raw document into a [`Doc`], or a rejection when its bytes are not text.
     pub fn apply(&self, ordinal: usize, raw: RawDoc) -> Result<Doc, Rejection> {
-        let (text, encoding, repairs) = match raw.content {
+        let mut repairs = Repairs::new();
+        // A JSONL text is split into lines straight from the input string when nothing changes
+        // (most news), with no copy of the whole text in between.
+        let (lines, encoding) = match raw.content {
             RawContent::Bytes(bytes) => match decode_bytes(&bytes, &self.options) {
-                Ok(d) => (d.text, d.encoding, d.repairs),
+                Ok(d) => {
+                    repairs = d.repairs;
+                    (split_lines(&d.text), d.encoding)
+                }
                 Err(e) => {
                     return Err(Rejection {
                         source: raw.source,
@@ -58,9 +64,8 @@ impl DecodeStage {
                 }
             },
             RawContent::Text(s) => {
-                let mut repairs = Repairs::new();
-                let text = fix_text(&s, &self.options, &mut repairs);
-                (text, "UTF-8".to_string(), repairs)
+                let text = fix_text_cow(&s, &self.options, &mut repairs);
+                (split_lines(&text), "UTF-8".to_string())
             }
         };
         Ok(Doc {
@@ -74,7 +79,7 @@ impl DecodeStage {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            lines: split_lines(&text),
+            lines,
             ..Doc::default()
         })
     }
