@@ -145,6 +145,27 @@ impl ItemTable {
     }
 }
 
+/// For each text (with its xxh3), the position of the first one equal to it: itself, or an
+/// earlier text with the same bytes. Equal hashes and lengths are confirmed byte for byte, so
+/// a hash collision only costs a text its shortcut.
+fn first_of_each_text(texts: &[(String, u64)]) -> Vec<u32> {
+    let mut first: HashMap<(u64, usize), u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+        HashMap::with_capacity_and_hasher(texts.len(), Default::default());
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, (text, hash))| {
+            let i = i as u32;
+            let o = *first.entry((*hash, text.len())).or_insert(i);
+            if texts[o as usize].0 == *text {
+                o
+            } else {
+                i
+            }
+        })
+        .collect()
+}
+
 /// The band-major keys of consecutive blocks (each block's keys band-major over its `items`)
 /// as one band-major array: band by band, each block's stretch copied whole.
 fn concat_band_major<'k>(
@@ -1101,12 +1122,15 @@ impl DedupStage {
     /// order), and its long-enough paragraphs listed. Paragraphs are signed later, by
     /// [`DedupStage::settle`], and only in the documents that survive the document level: in a
     /// syndicated corpus most documents are whole copies, and their paragraphs cost nothing.
+    ///
+    /// A text identical to an earlier one of the share (the same story crawled twice, or
+    /// reprinted without an edit) is not shingled again: it takes the earlier text's
+    /// signature, which is what shingling it would give.
     pub fn sign(&self, docs: &[Doc]) -> Signed {
         /// The results for a block of consecutive documents, as the share's own columns: the
         /// share is then put together by copying whole columns, not item by item.
         #[derive(Default)]
         struct Block {
-            texts: Vec<String>,
             /// Document and paragraph items, their text offsets counted from the block's
             /// first text.
             levels: [ItemTable; 2],
@@ -1118,6 +1142,21 @@ impl DedupStage {
         let bands = if self.config.enabled { self.bands() } else { 0 };
         let enabled = self.config.enabled;
         let least = self.config.min_paragraph_words;
+        // Each document's text (with the pass off, only the facts are needed: the id check)
+        // and its xxh3, then the first document with the same text.
+        let texts: Vec<(String, u64)> = docs
+            .par_iter()
+            .map(|doc| {
+                let text = if enabled {
+                    doc.paragraphs.join("\n")
+                } else {
+                    String::new()
+                };
+                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                (text, hash)
+            })
+            .collect();
+        let origin = first_of_each_text(&texts);
         let blocks: Vec<Block> = docs
             .par_chunks(BLOCK)
             .enumerate()
@@ -1125,24 +1164,20 @@ impl DedupStage {
                 || (Shingler::new(), Vec::new(), Vec::new()),
                 |(sh, shingles, sig), (k, chunk)| {
                     let mut b = Block {
-                        texts: Vec::with_capacity(chunk.len()),
                         keys: vec![0; chunk.len() * bands],
                         facts: Vec::with_capacity(chunk.len()),
                         ..Block::default()
                     };
                     b.levels[0].reserve(chunk.len());
-                    let first = (k * BLOCK) as u32;
+                    let first = k * BLOCK;
                     let mut base = 0u64;
                     for (j, doc) in chunk.iter().enumerate() {
-                        let ord = first + j as u32;
-                        // With the pass off, only the facts are needed (the id check).
-                        let text = if enabled {
-                            doc.paragraphs.join("\n")
-                        } else {
-                            String::new()
-                        };
-                        let whole = if enabled {
-                            self.sign_text(sh, shingles, sig, &text, (&mut b.keys, j))
+                        let ord = (first + j) as u32;
+                        let (text, hash) = &texts[first + j];
+                        // A reprint's keys and whole hash are filled in from its original
+                        // once every block is done.
+                        let whole = if enabled && origin[first + j] == ord {
+                            self.sign_text(sh, shingles, sig, text, (&mut b.keys, j))
                         } else {
                             None
                         };
@@ -1169,10 +1204,8 @@ impl DedupStage {
                             rank,
                             text_len: doc.text_len() as u64,
                         });
-                        let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                        b.levels[0].push(ord, 0, (base, text.len() as u32), hash, whole);
+                        b.levels[0].push(ord, 0, (base, text.len() as u32), *hash, whole);
                         base += text.len() as u64;
-                        b.texts.push(text);
                     }
                     b
                 },
@@ -1186,13 +1219,14 @@ impl DedupStage {
         signed.meta.levels[0].reserve(docs.len());
         signed.meta.levels[1].reserve(paragraphs);
         signed.meta.docs.reserve(docs.len());
-        signed.bulk.keys[0] = concat_band_major(
-            blocks.iter().map(|b| (b.keys.as_slice(), b.texts.len())),
+        let mut keys = concat_band_major(
+            blocks.iter().map(|b| (b.keys.as_slice(), b.facts.len())),
             bands,
         );
+        let mut texts = texts.into_iter();
         for b in blocks {
             let base = signed.bulk.text.len();
-            for text in b.texts {
+            for (text, _) in texts.by_ref().take(b.facts.len()) {
                 signed.bulk.text.push(text);
             }
             for (level, items) in signed.meta.levels.iter_mut().zip(&b.levels) {
@@ -1200,6 +1234,17 @@ impl DedupStage {
             }
             signed.meta.docs.extend(b.facts);
         }
+        let t = &mut signed.meta.levels[0];
+        let n = docs.len();
+        for (i, &o) in origin.iter().enumerate().filter(|&(i, &o)| o as usize != i) {
+            let o = o as usize;
+            t.whole[i] = t.whole[o];
+            t.live[i] = t.live[o];
+            for b in 0..bands {
+                keys[b * n + i] = keys[b * n + o];
+            }
+        }
+        signed.bulk.keys[0] = keys;
         signed.bulk.done[0] = true;
         signed
     }
