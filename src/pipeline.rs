@@ -396,6 +396,7 @@ pub fn finish(
     let mut bulk = MemoryBulk {
         parts: bulks,
         bands: stages.dedup.bands(),
+        shingle_size: stages.dedup.shingle_size(),
     };
     let settled = stages
         .dedup

@@ -194,6 +194,7 @@ pub fn read_signed(dir: &Path, task: usize) -> io::Result<Signed> {
             keys,
             text: text.into(),
             done: [true, true],
+            shingles: Default::default(),
         },
     })
 }
@@ -417,6 +418,7 @@ mod tests {
         let memory = MemoryBulk {
             parts: vec![signed.bulk.clone()],
             bands: stage.bands(),
+            shingle_size: stage.shingle_size(),
         };
         for band in [0, stage.bands() - 1] {
             let (mut a, mut b) = (Vec::new(), Vec::new());

@@ -59,8 +59,30 @@ impl Shingler {
     /// The same hashes as [`Shingler::shingle_into`] in text order, repeats kept: all that a
     /// MinHash signature needs (a minimum ignores order and repeats), without the sort.
     pub fn hashes_into(&mut self, text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
+        self.tokenize_parts(&[text], None);
+        self.hash_tokens(n, seed, out);
+    }
+
+    /// [`Shingler::hashes_into`] of `parts` joined by `\n`, without joining them, and the
+    /// number of tokens up to the end of each part in `ends` (cleared first): what
+    /// [`part_hashes`] needs to give each part's own hashes without tokenizing it again. A
+    /// `\n` only ends a token, so no token spans two parts.
+    pub fn hashes_of_parts_into<S: AsRef<str>>(
+        &mut self,
+        parts: &[S],
+        n: usize,
+        seed: u64,
+        out: &mut Vec<u64>,
+        ends: &mut Vec<u32>,
+    ) {
+        ends.clear();
+        self.tokenize_parts(parts, Some(ends));
+        self.hash_tokens(n, seed, out);
+    }
+
+    /// The shingle hashes of the tokens of the last text, in text order.
+    fn hash_tokens(&self, n: usize, seed: u64, out: &mut Vec<u64>) {
         out.clear();
-        self.tokenize(text);
         let count = self.count;
         if count == 0 {
             return;
@@ -86,22 +108,59 @@ impl Shingler {
         }
     }
 
-    /// Fills `buf` and `ends` with the normalized tokens of `text`, and `count`.
-    fn tokenize(&mut self, text: &str) {
+    /// Fills `buf` and `ends` with the normalized tokens of `parts` joined by `\n`, and
+    /// `count`; with `part_ends`, pushes the token count at the end of each part.
+    fn tokenize_parts<S: AsRef<str>>(&mut self, parts: &[S], mut part_ends: Option<&mut Vec<u32>>) {
         // Local vectors: behind `&mut self` the compiler would store each length back to
         // memory on every byte.
         let mut buf = std::mem::take(&mut self.buf);
         let mut ends = std::mem::take(&mut self.ends);
-        let bytes = text.as_bytes();
+        // The joined length: each part and the `\n` after it.
+        let total: usize = parts.iter().map(|p| p.as_ref().len() + 1).sum();
         // Both are written by index, so that the ASCII loop below has no growth check and no
         // branch on the byte's class (a word/space pattern is as good as random to a branch
         // predictor). An ASCII byte adds at most one byte to `buf`, and a token end needs a
         // kept byte and a break, so at most one end per two bytes: these lengths hold the
         // whole text when it is ASCII. The non-ASCII path grows them as needed.
-        grow(&mut buf, bytes.len() + 1);
-        grow(&mut ends, bytes.len() / 2 + 2);
+        grow(&mut buf, total + 1);
+        grow(&mut ends, total / 2 + 2);
         // Written length of `buf`, number of token ends, and whether a token is open.
         let (mut w, mut e, mut open) = (0usize, 0usize, false);
+        // Bytes of the joined text after the current part.
+        let mut after = total;
+        for part in parts {
+            let text = part.as_ref();
+            after -= text.len() + 1;
+            Self::tokenize_part(
+                text,
+                after,
+                (&mut buf, &mut ends),
+                (&mut w, &mut e, &mut open),
+            );
+            // The `\n` between parts.
+            end_token(&mut buf, &mut ends, (&mut w, &mut e), &mut open);
+            if let Some(part_ends) = part_ends.as_deref_mut() {
+                part_ends.push(e as u32);
+            }
+        }
+        self.buf = buf;
+        self.ends = ends;
+        self.count = e;
+    }
+
+    /// The tokenizer's loop over one part; `after` bytes of the joined text come after it.
+    /// `at` is the written length of `buf`, the number of ends and whether a token is open,
+    /// carried from part to part.
+    #[inline(always)]
+    fn tokenize_part(
+        text: &str,
+        after: usize,
+        (buf, ends): (&mut Vec<u8>, &mut Vec<usize>),
+        at: (&mut usize, &mut usize, &mut bool),
+    ) {
+        let bytes = text.as_bytes();
+        // Copied into locals for the loop, so that they live in registers.
+        let (mut w, mut e, mut open) = (*at.0, *at.1, *at.2);
         let mut i = 0;
         while i < bytes.len() {
             // News text is mostly ASCII: runs of it are mapped by a table, without decoding,
@@ -130,14 +189,14 @@ impl Shingler {
             i += c.len_utf8();
             // One character adds at most two spaces and three lower-cased characters (16
             // bytes) and two ends; the rest of the text keeps the room the ASCII loop needs.
-            let rest = bytes.len() - i;
-            grow(&mut buf, w + 16 + rest + 1);
-            grow(&mut ends, e + 4 + rest / 2 + 2);
+            let rest = bytes.len() - i + after;
+            grow(buf, w + 16 + rest + 1);
+            grow(ends, e + 4 + rest / 2 + 2);
             if is_scriptio_continua(c) {
-                end_token(&mut buf, &mut ends, (&mut w, &mut e), &mut open);
+                end_token(buf, ends, (&mut w, &mut e), &mut open);
                 w += c.encode_utf8(&mut buf[w..]).len();
                 open = true;
-                end_token(&mut buf, &mut ends, (&mut w, &mut e), &mut open);
+                end_token(buf, ends, (&mut w, &mut e), &mut open);
             } else if c.is_alphanumeric() {
                 // Lower-casing can add a combining mark ('İ' becomes 'i' + U+0307); marks are
                 // dropped everywhere else, so they are dropped here too to keep both spellings
@@ -147,13 +206,10 @@ impl Shingler {
                 }
                 open = true;
             } else if c.is_whitespace() || ends_token(c) {
-                end_token(&mut buf, &mut ends, (&mut w, &mut e), &mut open);
+                end_token(buf, ends, (&mut w, &mut e), &mut open);
             }
         }
-        end_token(&mut buf, &mut ends, (&mut w, &mut e), &mut open);
-        self.buf = buf;
-        self.ends = ends;
-        self.count = e;
+        (*at.0, *at.1, *at.2) = (w, e, open);
     }
 }
 
@@ -188,6 +244,26 @@ fn end_token(buf: &mut [u8], ends: &mut [usize], at: (&mut usize, &mut usize), o
 /// This allocates scratch buffers on every call; use a [`Shingler`] in a loop.
 pub fn shingle_hashes(text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
     Shingler::new().shingle_into(text, n, seed, out);
+}
+
+/// The hashes that [`Shingler::hashes_into`] gives part `p` alone, read off the hashes `all`
+/// and part ends `ends` of [`Shingler::hashes_of_parts_into`] over all parts with the same `n`:
+/// a part of at least `n` tokens has exactly the shingles of the whole that lie inside it. `None`
+/// for a shorter part (or one in a text of fewer than `n` tokens), whose single shingle of all
+/// its tokens is not among them: tokenize it on its own.
+pub fn part_hashes<'a>(all: &'a [u64], ends: &[u32], p: usize, n: usize) -> Option<&'a [u64]> {
+    let n = n.max(1);
+    let end = *ends.get(p)? as usize;
+    let start = if p == 0 { 0 } else { ends[p - 1] as usize };
+    let count = ends.last().map_or(0, |&c| c as usize);
+    if end == start {
+        return Some(&[]);
+    }
+    // The whole has `count - n + 1` shingles when it has at least `n` tokens.
+    if end - start < n || count < n || all.len() != count - n + 1 {
+        return None;
+    }
+    all.get(start..=end - n)
 }
 
 /// The overlap of two sorted, deduplicated hash sets, from which every similarity below is
@@ -380,7 +456,7 @@ mod tests {
 
     fn tokens(text: &str) -> Vec<String> {
         let mut s = Shingler::new();
-        s.tokenize(text);
+        s.tokenize_parts(&[text], None);
         let mut start = 0;
         s.ends[..s.count]
             .iter()
@@ -555,6 +631,34 @@ mod tests {
             text in "([a-zA-Z0-9 ,.'\n/-]|[À-ɏ]|İ|Ⱥ|[ก-๛]|[ぁ-ゟ]|[一-龥]|[\u{2010}-\u{2015}]|\u{3000}|。|\u{a0}|’|“){0,80}",
         ) {
             prop_assert_eq!(tokens(&text), reference_tokens(&text));
+        }
+
+        /// Parts tokenized as one text give the hashes of their join, and each part's own
+        /// hashes read off them are those of the part shingled alone; only a part shorter
+        /// than a shingle (or in a whole that is) is left to tokenize.
+        #[test]
+        fn parts_give_the_join_and_each_part(
+            parts in prop::collection::vec(
+                "([a-zA-Z0-9 ,.'\n/-]|[À-ɏ]|İ|[ก-๛]|[一-龥]|\u{a0}|’){0,30}", 0..6),
+            n in 0..4usize,
+        ) {
+            let mut sh = Shingler::new();
+            let (mut all, mut ends, mut alone) = (Vec::new(), Vec::new(), Vec::new());
+            sh.hashes_of_parts_into(&parts, n, 5, &mut all, &mut ends);
+            let mut joined = Vec::new();
+            sh.hashes_into(&parts.join("\n"), n, 5, &mut joined);
+            prop_assert_eq!(&all, &joined);
+            prop_assert_eq!(ends.len(), parts.len());
+            for (p, part) in parts.iter().enumerate() {
+                sh.hashes_into(part, n, 5, &mut alone);
+                let tokens = tokens(part).len();
+                match part_hashes(&all, &ends, p, n) {
+                    Some(hashes) => prop_assert_eq!(hashes, &alone[..]),
+                    None => prop_assert!(
+                        tokens < n.max(1) || (ends.last().copied().unwrap_or(0) as usize) < n.max(1)
+                    ),
+                }
+            }
         }
 
         #[test]

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{DedupAction, DedupConfig, KeepPolicy};
 use crate::dedup::lsh::{self, LshParams, BUCKET_WINDOW};
 use crate::dedup::minhash::{MinHasher, EMPTY};
-use crate::dedup::shingle::{Overlap, Shingler};
+use crate::dedup::shingle::{part_hashes, Overlap, Shingler};
 use crate::dedup::unionfind::UnionFind;
 use crate::doc::{Doc, DuplicateRecord, DuplicateTarget};
 use crate::input::Rejection;
@@ -64,9 +64,10 @@ pub struct DedupOutcome {
 }
 
 /// The two levels at which copies are looked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Level {
     /// Whole documents.
+    #[default]
     Document = 0,
     /// Paragraphs.
     Paragraph = 1,
@@ -201,6 +202,36 @@ pub struct SignedBulk {
     /// Per level, whether `keys` is computed (the document keys always are; the paragraph
     /// keys of a fresh share only once the document level has settled).
     pub done: [bool; 2],
+    /// The shingle hashes that signing computed, while the share stays in memory.
+    pub shingles: ShingleCache,
+}
+
+/// The shingle hashes of a share's documents as signing computed them (text order, repeats
+/// kept), with where each document's paragraphs end among its tokens: verification and the
+/// paragraph level read a text's shingles here rather than tokenizing it again. Only a share
+/// signed in this process has them (a share read back from the work folder or an index has
+/// none, and its texts are tokenized as they are needed); they cost 8 bytes per token.
+#[derive(Debug, Clone, Default)]
+pub struct ShingleCache {
+    /// Per block of documents signed together: their hashes, their paragraph ends.
+    blocks: Vec<(Vec<u64>, Vec<u32>)>,
+    /// Per document: its block, then start and length of its hashes and of its ends; `None`
+    /// for a document not shingled (a reprint of an earlier text, or the pass off).
+    at: Vec<Option<[usize; 5]>>,
+}
+
+impl ShingleCache {
+    /// The hashes of document `doc`, or of its paragraph `paragraph`, with shingles of `n`
+    /// tokens (those it was signed with); `None` when they must come from the text.
+    fn get(&self, doc: u32, paragraph: Option<u32>, n: usize) -> Option<&[u64]> {
+        let [block, start, len, ends_start, ends_len] = (*self.at.get(doc as usize)?)?;
+        let (hashes, ends) = &self.blocks[block];
+        let all = &hashes[start..start + len];
+        match paragraph {
+            None => Some(all),
+            Some(p) => part_hashes(all, &ends[ends_start..ends_start + ends_len], p as usize, n),
+        }
+    }
 }
 
 /// The text of a signed share, addressed by byte offset as if its documents' texts were one
@@ -278,6 +309,11 @@ pub trait Bulk: Sync {
     /// Keeps the band-major keys of `level` of share `part`, computed after the share was
     /// signed (paragraphs are signed only once the document level has settled).
     fn store_keys(&mut self, part: usize, level: Level, keys: Vec<u64>) -> io::Result<()>;
+    /// The shingle hashes (text order, repeats kept) of document `doc` of share `part`, or of
+    /// its paragraph `paragraph`, when signing kept them (see [`ShingleCache`]).
+    fn shingles(&self, _part: usize, _doc: u32, _paragraph: Option<u32>) -> Option<&[u64]> {
+        None
+    }
 }
 
 /// Signed shares held in memory.
@@ -287,6 +323,8 @@ pub struct MemoryBulk {
     pub parts: Vec<SignedBulk>,
     /// Bands per signature.
     pub bands: usize,
+    /// Tokens per shingle, for the paragraphs' shingles read off their documents'.
+    pub shingle_size: usize,
 }
 
 impl Bulk for MemoryBulk {
@@ -313,6 +351,20 @@ impl Bulk for MemoryBulk {
         self.parts[part].keys[level as usize] = keys;
         Ok(())
     }
+
+    fn shingles(&self, part: usize, doc: u32, paragraph: Option<u32>) -> Option<&[u64]> {
+        self.parts[part]
+            .shingles
+            .get(doc, paragraph, self.shingle_size)
+    }
+}
+
+/// Where the shingle hashes of an item to sign come from.
+enum Source<'t> {
+    /// Kept from signing its document (see [`ShingleCache`]).
+    Hashes(&'t [u64]),
+    /// Its text, tokenized now.
+    Text(Cow<'t, str>),
 }
 
 /// What verification compares: computed again from the text when a pair needs it.
@@ -839,7 +891,11 @@ impl Settled {
 /// The items of one level of the whole corpus, flattened from the shares, as columns.
 #[derive(Default)]
 struct Items {
+    /// Which level the items are of.
+    level: Level,
     part: Vec<u32>,
+    /// Index of the item's document in its share.
+    doc: Vec<u32>,
     start: Vec<u64>,
     len: Vec<u32>,
     /// Document ordinal, `u32::MAX` for an item whose document's id was rejected.
@@ -878,7 +934,9 @@ impl Items {
             })
             .sum();
         let mut it = Items {
+            level,
             part: Vec::with_capacity(total),
+            doc: Vec::with_capacity(total),
             start: Vec::with_capacity(total),
             len: Vec::with_capacity(total),
             ord: Vec::with_capacity(total),
@@ -897,6 +955,7 @@ impl Items {
                     continue;
                 }
                 it.part.push(p as u32);
+                it.doc.push(t.doc[i]);
                 it.start.push(t.start[i]);
                 it.len.push(t.len[i]);
                 it.ord.push(ord.unwrap_or(u32::MAX));
@@ -977,12 +1036,16 @@ impl<'a> Lazy<'a> {
             return Ok(f.clone());
         }
         let i = id as usize;
-        let text = self.bulk.text(
-            self.items.part[i] as usize,
-            self.items.start[i],
-            self.items.len[i],
-        )?;
-        let f = std::rc::Rc::new(self.stage.features(&mut self.shingler.borrow_mut(), text));
+        let part = self.items.part[i] as usize;
+        let text = self
+            .bulk
+            .text(part, self.items.start[i], self.items.len[i])?;
+        let paragraph = (self.items.level == Level::Paragraph).then(|| self.items.paragraph[i]);
+        let kept = self.bulk.shingles(part, self.items.doc[i], paragraph);
+        let f = std::rc::Rc::new(
+            self.stage
+                .features(&mut self.shingler.borrow_mut(), text, kept),
+        );
         self.cache.borrow_mut()[at] = Some(f.clone());
         Ok(f)
     }
@@ -1060,6 +1123,11 @@ impl DedupStage {
         }
     }
 
+    /// Tokens per shingle.
+    pub fn shingle_size(&self) -> usize {
+        self.config.shingle_size
+    }
+
     /// Bands per signature: what [`Bulk::keys`] is indexed by.
     pub fn bands(&self) -> usize {
         if self.params.rows == 0 {
@@ -1074,14 +1142,28 @@ impl DedupStage {
         self.config.enabled
     }
 
-    fn features<'a>(&self, shingler: &mut Shingler, text: Cow<'a, str>) -> Features<'a> {
+    /// The features of `text`; its shingles sorted from `kept` (its hashes as signing
+    /// computed them) when there are, else from the text.
+    fn features<'a>(
+        &self,
+        shingler: &mut Shingler,
+        text: Cow<'a, str>,
+        kept: Option<&[u64]>,
+    ) -> Features<'a> {
         let mut shingles = Vec::new();
-        shingler.shingle_into(
-            &text,
-            self.config.shingle_size,
-            self.config.seed,
-            &mut shingles,
-        );
+        match kept {
+            Some(hashes) => {
+                shingles.extend_from_slice(hashes);
+                shingles.sort_unstable();
+                shingles.dedup();
+            }
+            None => shingler.shingle_into(
+                &text,
+                self.config.shingle_size,
+                self.config.seed,
+                &mut shingles,
+            ),
+        }
         Features {
             shingles,
             words: crate::boilerplate::word_count(&text, FIGURES_MAX_WORDS + 1),
@@ -1100,9 +1182,19 @@ impl DedupStage {
         shingles: &mut Vec<u64>,
         sig: &mut Vec<u32>,
         text: &str,
-        (keys, at): (&mut [u64], usize),
+        keys_at: (&mut [u64], usize),
     ) -> Option<u64> {
         shingler.hashes_into(text, self.config.shingle_size, self.config.seed, shingles);
+        self.sign_hashes(shingles, sig, keys_at)
+    }
+
+    /// [`DedupStage::sign_text`] of a text whose shingle hashes are `shingles`.
+    fn sign_hashes(
+        &self,
+        shingles: &[u64],
+        sig: &mut Vec<u32>,
+        (keys, at): (&mut [u64], usize),
+    ) -> Option<u64> {
         sig.resize(self.hasher.num_perm(), EMPTY);
         self.hasher.signature_into(shingles, sig);
         let live = sig.first() != Some(&EMPTY);
@@ -1137,6 +1229,11 @@ impl DedupStage {
             /// Band-major within the block.
             keys: Vec<u64>,
             facts: Vec<DocFacts>,
+            /// The shingle hashes and paragraph ends of the documents shingled, for the
+            /// share's [`ShingleCache`], and where each document's are.
+            hashes: Vec<u64>,
+            ends: Vec<u32>,
+            at: Vec<Option<[usize; 5]>>,
         }
         const BLOCK: usize = 256;
         let bands = if self.config.enabled { self.bands() } else { 0 };
@@ -1157,15 +1254,16 @@ impl DedupStage {
             })
             .collect();
         let origin = first_of_each_text(&texts);
-        let blocks: Vec<Block> = docs
+        let mut blocks: Vec<Block> = docs
             .par_chunks(BLOCK)
             .enumerate()
             .map_init(
-                || (Shingler::new(), Vec::new(), Vec::new()),
-                |(sh, shingles, sig), (k, chunk)| {
+                || (Shingler::new(), Vec::new(), Vec::new(), Vec::new()),
+                |(sh, shingles, sig, part_ends), (k, chunk)| {
                     let mut b = Block {
                         keys: vec![0; chunk.len() * bands],
                         facts: Vec::with_capacity(chunk.len()),
+                        at: Vec::with_capacity(chunk.len()),
                         ..Block::default()
                     };
                     b.levels[0].reserve(chunk.len());
@@ -1175,10 +1273,25 @@ impl DedupStage {
                         let ord = (first + j) as u32;
                         let (text, hash) = &texts[first + j];
                         // A reprint's keys and whole hash are filled in from its original
-                        // once every block is done.
+                        // once every block is done. The paragraphs are tokenized as the one
+                        // text they make, which tells where each one's shingles are.
                         let whole = if enabled && origin[first + j] == ord {
-                            self.sign_text(sh, shingles, sig, text, (&mut b.keys, j))
+                            let n = self.config.shingle_size;
+                            let seed = self.config.seed;
+                            sh.hashes_of_parts_into(&doc.paragraphs, n, seed, shingles, part_ends);
+                            let at = [
+                                k,
+                                b.hashes.len(),
+                                shingles.len(),
+                                b.ends.len(),
+                                part_ends.len(),
+                            ];
+                            b.at.push(Some(at));
+                            b.hashes.extend_from_slice(shingles);
+                            b.ends.extend_from_slice(part_ends);
+                            self.sign_hashes(shingles, sig, (&mut b.keys, j))
                         } else {
+                            b.at.push(None);
                             None
                         };
                         let mut at = base;
@@ -1207,6 +1320,9 @@ impl DedupStage {
                         b.levels[0].push(ord, 0, (base, text.len() as u32), *hash, whole);
                         base += text.len() as u64;
                     }
+                    // Kept until the share is settled: no room left over from growing.
+                    b.hashes.shrink_to_fit();
+                    b.ends.shrink_to_fit();
                     b
                 },
             )
@@ -1224,6 +1340,14 @@ impl DedupStage {
             bands,
         );
         let mut texts = texts.into_iter();
+        let cache = &mut signed.bulk.shingles;
+        cache.at.reserve(docs.len());
+        for b in &mut blocks {
+            cache.at.append(&mut b.at);
+            cache
+                .blocks
+                .push((std::mem::take(&mut b.hashes), std::mem::take(&mut b.ends)));
+        }
         for b in blocks {
             let base = signed.bulk.text.len();
             for (text, _) in texts.by_ref().take(b.facts.len()) {
@@ -1254,13 +1378,17 @@ impl DedupStage {
     pub fn sign_complete(&self, docs: &[Doc]) -> Signed {
         let mut signed = self.sign(docs);
         let t = &signed.meta.levels[1];
-        let text = &signed.bulk.text;
+        let (text, cache) = (&signed.bulk.text, &signed.bulk.shingles);
+        let n = self.config.shingle_size;
         let (wholes, keys) = self
             .sign_texts(t.count(), |i| {
+                if let Some(hashes) = cache.get(t.doc[i], Some(t.paragraph[i]), n) {
+                    return Ok(Source::Hashes(hashes));
+                }
                 let piece = text.get(t.start[i], t.len[i]).ok_or_else(|| {
                     io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
                 })?;
-                Ok(Cow::Borrowed(piece))
+                Ok(Source::Text(Cow::Borrowed(piece)))
             })
             .expect("texts held in memory cannot fail to read");
         let t = &mut signed.meta.levels[1];
@@ -1286,7 +1414,12 @@ impl DedupStage {
             let (bulk_ref, items_ref): (&dyn Bulk, &Items) = (bulk, items);
             let (wholes, keys) = self.sign_texts(n, |i| {
                 let i = base + i;
-                bulk_ref.text(part, items_ref.start[i], items_ref.len[i])
+                match bulk_ref.shingles(part, items_ref.doc[i], Some(items_ref.paragraph[i])) {
+                    Some(hashes) => Ok(Source::Hashes(hashes)),
+                    None => bulk_ref
+                        .text(part, items_ref.start[i], items_ref.len[i])
+                        .map(Source::Text),
+                }
             })?;
             for (i, whole) in wholes.into_iter().enumerate() {
                 items.whole[base + i] = whole.unwrap_or(0);
@@ -1303,7 +1436,7 @@ impl DedupStage {
     fn sign_texts<'t>(
         &self,
         n: usize,
-        text: impl Fn(usize) -> io::Result<Cow<'t, str>> + Sync,
+        source: impl Fn(usize) -> io::Result<Source<'t>> + Sync,
     ) -> io::Result<(Vec<Option<u64>>, Vec<u64>)> {
         const BLOCK: usize = 1024;
         let bands = self.bands();
@@ -1316,8 +1449,14 @@ impl DedupStage {
                     let mut wholes = Vec::with_capacity(items.len());
                     let mut keys = vec![0; items.len() * bands];
                     for (at, i) in items.enumerate() {
-                        let text = text(i)?;
-                        wholes.push(self.sign_text(sh, shingles, sig, &text, (&mut keys, at)));
+                        wholes.push(match source(i)? {
+                            Source::Hashes(hashes) => {
+                                self.sign_hashes(hashes, sig, (&mut keys, at))
+                            }
+                            Source::Text(text) => {
+                                self.sign_text(sh, shingles, sig, &text, (&mut keys, at))
+                            }
+                        });
                     }
                     Ok((wholes, keys))
                 },
@@ -1766,6 +1905,7 @@ impl DedupStage {
         let mut bulk = MemoryBulk {
             parts: vec![signed.bulk],
             bands: self.bands(),
+            shingle_size: self.config.shingle_size,
         };
         let settled = self
             .settle(vec![signed.meta], 0, &mut bulk, u64::MAX)
