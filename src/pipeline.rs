@@ -187,10 +187,13 @@ pub fn read_and_decode(
     stdin: bool,
     tick: &(dyn Fn() + Sync),
 ) -> Part {
-    let mut part = Part {
-        files_read: files.len(),
-        ..Part::default()
-    };
+    let mut part = decode_loaded(stages, read_files(config, files, stdin), tick);
+    part.files_read = files.len();
+    part
+}
+
+/// Reads `files` (in parallel, results in order), then standard input when `stdin`.
+pub fn read_files(config: &Config, files: &[input::InputFile], stdin: bool) -> Vec<input::Loaded> {
     let mut loaded: Vec<input::Loaded> = files
         .par_iter()
         .map(|f| input::read_file(f, &config.input))
@@ -198,6 +201,17 @@ pub fn read_and_decode(
     if stdin {
         loaded.push(input::read_stdin(&config.input));
     }
+    loaded
+}
+
+/// Decodes every document of `loaded` (from [`read_files`]), in parallel; the caller sets
+/// `files_read`.
+pub fn decode_loaded(
+    stages: &Stages,
+    loaded: Vec<input::Loaded>,
+    tick: &(dyn Fn() + Sync),
+) -> Part {
+    let mut part = Part::default();
     let mut raws = Vec::new();
     for l in loaded {
         part.bytes_in += l.bytes;
@@ -541,7 +555,6 @@ pub fn load_index(out: &Path, meta: &IndexMeta) -> std::io::Result<Vec<Signed>> 
 /// (`copydesk stage`) calls the same phases, one share of the files per task.
 pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineError> {
     let mut timer = Timer::start();
-    let stages = Stages::build(config, &options.extra_entities)?;
     let stdin = options.inputs.contains(&InputSpec::Stdin);
     let paths = input_paths(config, &options.inputs);
     let found = discover(&paths);
@@ -553,7 +566,15 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
             bar.inc(1);
         }
     };
-    let mut part = read_and_decode(&stages, config, &found.files, stdin, &tick);
+    // The stages (automata, expressions, the LSH choice: milliseconds) are built while the
+    // files are read: reading a large file is one thread's work before it is parsed.
+    let (stages, loaded) = rayon::join(
+        || Stages::build(config, &options.extra_entities),
+        || read_files(config, &found.files, stdin),
+    );
+    let stages = stages?;
+    let mut part = decode_loaded(&stages, loaded, &tick);
+    part.files_read = found.files.len();
     part.read_rejected.splice(0..0, found.rejected);
     part.skipped = found.skipped;
     if let Some(bar) = &options.progress {
