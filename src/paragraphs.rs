@@ -52,21 +52,26 @@ pub fn split(lines: &[Option<&str>]) -> Vec<String> {
     if !is_hard_wrapped(&kept, &blocks, &starts) {
         out.extend(kept.iter().map(|&(_, l)| collapse(l)));
     } else {
-        let mut paragraph = String::new();
         for block in &blocks {
-            for (k, &(indent, l)) in kept[block.clone()].iter().enumerate() {
-                if starts.starts(k, indent) && !paragraph.is_empty() {
-                    out.push(collapse(&paragraph));
-                    paragraph.clear();
+            let lines = &kept[block.clone()];
+            let mut first = 0;
+            while first < lines.len() {
+                let end = (first + 1..lines.len())
+                    .find(|&k| starts.starts(k, lines[k].0))
+                    .unwrap_or(lines.len());
+                // Sized exactly and kept as it is when already collapsed (most wrapped
+                // paragraphs): one allocation per paragraph and no second copy.
+                let paragraph = &lines[first..end];
+                let size = paragraph.iter().map(|&(_, l)| l.len() + 1).sum::<usize>() - 1;
+                let mut joined = String::with_capacity(size);
+                for (k, &(_, l)) in paragraph.iter().enumerate() {
+                    if k > 0 {
+                        joined.push(' ');
+                    }
+                    joined.push_str(l);
                 }
-                if !paragraph.is_empty() {
-                    paragraph.push(' ');
-                }
-                paragraph.push_str(l);
-            }
-            if !paragraph.is_empty() {
-                out.push(collapse(&paragraph));
-                paragraph.clear();
+                out.push(collapse_owned(joined));
+                first = end;
             }
         }
     }
@@ -151,6 +156,15 @@ fn collapse(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// [`collapse`] of a string the caller owns: the string itself when it is already collapsed.
+fn collapse_owned(text: String) -> String {
+    if is_collapsed(&text) {
+        text
+    } else {
+        collapse(&text)
+    }
 }
 
 /// Is `text` already collapsed: no whitespace but single spaces between words? Most lines are.
