@@ -175,14 +175,20 @@ fn is_collapsed(text: &str) -> bool {
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return false;
     }
-    // A fold so that it vectorizes: ASCII whitespace other than the space, and whether any
-    // byte is outside ASCII.
+    // Folds so that they vectorize: ASCII whitespace other than the space, whether any byte is
+    // outside ASCII, and two spaces in a row (a byte and the next, side by side). A `memmem`
+    // search for the two spaces would build its searcher at every call, which cost more than
+    // the search on paragraphs this short.
     let (other_space, non_ascii) = b.iter().fold((false, false), |(ws, hi), &c| {
         (ws | (b'\t'..=b'\r').contains(&c), hi | (c >= 0x80))
     });
-    !other_space
-        && memchr::memmem::find(b, b"  ").is_none()
-        && !(non_ascii && text.chars().any(|c| !c.is_ascii() && c.is_whitespace()))
+    let next = b.get(1..).unwrap_or_default();
+    let double_space = b
+        .iter()
+        .zip(next)
+        .fold(false, |d, (&x, &y)| d | ((x == b' ') & (y == b' ')));
+    let unicode_space = || text.chars().any(|c| !c.is_ascii() && c.is_whitespace());
+    !(other_space || double_space || (non_ascii && unicode_space()))
 }
 
 #[cfg(test)]
