@@ -183,7 +183,13 @@ fn evaluate(
             extra: Default::default(),
             encoding: "utf-8".into(),
             repairs: BTreeMap::new(),
-            lines: p.lines.iter().map(|(l, _)| l.clone()).collect(),
+            text: p
+                .lines
+                .iter()
+                .map(|(l, _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into(),
             removed: Vec::new(),
             paragraphs: Vec::new(),
             aliases: Vec::new(),

@@ -52,21 +52,26 @@ pub fn split(lines: &[Option<&str>]) -> Vec<String> {
     if !is_hard_wrapped(&kept, &blocks, &starts) {
         out.extend(kept.iter().map(|&(_, l)| collapse(l)));
     } else {
-        let mut paragraph = String::new();
         for block in &blocks {
-            for (k, &(indent, l)) in kept[block.clone()].iter().enumerate() {
-                if starts.starts(k, indent) && !paragraph.is_empty() {
-                    out.push(collapse(&paragraph));
-                    paragraph.clear();
+            let lines = &kept[block.clone()];
+            let mut first = 0;
+            while first < lines.len() {
+                let end = (first + 1..lines.len())
+                    .find(|&k| starts.starts(k, lines[k].0))
+                    .unwrap_or(lines.len());
+                // Sized exactly and kept as it is when already collapsed (most wrapped
+                // paragraphs): one allocation per paragraph and no second copy.
+                let paragraph = &lines[first..end];
+                let size = paragraph.iter().map(|&(_, l)| l.len() + 1).sum::<usize>() - 1;
+                let mut joined = String::with_capacity(size);
+                for (k, &(_, l)) in paragraph.iter().enumerate() {
+                    if k > 0 {
+                        joined.push(' ');
+                    }
+                    joined.push_str(l);
                 }
-                if !paragraph.is_empty() {
-                    paragraph.push(' ');
-                }
-                paragraph.push_str(l);
-            }
-            if !paragraph.is_empty() {
-                out.push(collapse(&paragraph));
-                paragraph.clear();
+                out.push(collapse_owned(joined));
+                first = end;
             }
         }
     }
@@ -153,6 +158,15 @@ fn collapse(text: &str) -> String {
     out
 }
 
+/// [`collapse`] of a string the caller owns: the string itself when it is already collapsed.
+fn collapse_owned(text: String) -> String {
+    if is_collapsed(&text) {
+        text
+    } else {
+        collapse(&text)
+    }
+}
+
 /// Is `text` already collapsed: no whitespace but single spaces between words? Most lines are.
 /// Whitespace is `char::is_whitespace`, as `split_whitespace` reads it: in ASCII the space,
 /// `\t`, `\n`, `\x0B`, `\x0C` and `\r`; beyond it a few spaces and separators.
@@ -161,14 +175,20 @@ fn is_collapsed(text: &str) -> bool {
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return false;
     }
-    // A fold so that it vectorizes: ASCII whitespace other than the space, and whether any
-    // byte is outside ASCII.
+    // Folds so that they vectorize: ASCII whitespace other than the space, whether any byte is
+    // outside ASCII, and two spaces in a row (a byte and the next, side by side). A `memmem`
+    // search for the two spaces would build its searcher at every call, which cost more than
+    // the search on paragraphs this short.
     let (other_space, non_ascii) = b.iter().fold((false, false), |(ws, hi), &c| {
         (ws | (b'\t'..=b'\r').contains(&c), hi | (c >= 0x80))
     });
-    !other_space
-        && memchr::memmem::find(b, b"  ").is_none()
-        && !(non_ascii && text.chars().any(|c| !c.is_ascii() && c.is_whitespace()))
+    let next = b.get(1..).unwrap_or_default();
+    let double_space = b
+        .iter()
+        .zip(next)
+        .fold(false, |d, (&x, &y)| d | ((x == b' ') & (y == b' ')));
+    let unicode_space = || text.chars().any(|c| !c.is_ascii() && c.is_whitespace());
+    !(other_space || double_space || (non_ascii && unicode_space()))
 }
 
 #[cfg(test)]

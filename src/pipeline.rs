@@ -248,14 +248,17 @@ pub fn decode_loaded(
 /// line of megabytes is a dump of markup or data, not an article, and every line-based layer
 /// would pay for it: rejected with the line that broke the limit.
 fn within_line_limit(doc: Doc, max_line: u64) -> Result<Doc, Rejection> {
-    match doc.lines.iter().position(|l| l.len() as u64 > max_line) {
-        Some(n) => Err(Rejection::file(
+    match doc
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.len() as u64 > max_line)
+        .map(|(n, l)| (n, l.len()))
+    {
+        Some((n, len)) => Err(Rejection::file(
             doc.source,
             format!(
-                "line {} of the text is {} bytes, over max_line_bytes ({})",
+                "line {} of the text is {len} bytes, over max_line_bytes ({max_line})",
                 n + 1,
-                doc.lines[n].len(),
-                max_line
             ),
         )),
         None => Ok(doc),

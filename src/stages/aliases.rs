@@ -6,6 +6,8 @@
 //! paragraph and byte range, turned into offsets of the output text when it is written. Both
 //! modes record `{from, to, count}`.
 
+use std::cell::RefCell;
+
 use crate::aliases::{count_mentions, AliasError, AliasMatcher, AliasOptions, Entity, MentionKind};
 use crate::config::{AliasMode, AliasesConfig, EntityConfig};
 use crate::doc::{AliasRecord, Doc, ParagraphMention};
@@ -26,6 +28,16 @@ impl std::fmt::Debug for AliasStage {
 }
 
 const SEPARATOR: &str = "\n\n";
+
+/// A joined document larger than this is not kept for the next one.
+const KEEP_JOINED: usize = 1 << 20;
+
+thread_local! {
+    /// This thread's buffer for a document's paragraphs joined. Almost no document names an
+    /// entity, so the joined text is read once and dropped: kept per thread and reused, it
+    /// costs a copy and no allocation per document.
+    static JOINED: RefCell<String> = const { RefCell::new(String::new()) };
+}
 
 /// The matcher's entities from the configuration's table entries.
 pub fn entities(table: &[EntityConfig]) -> Vec<Entity> {
@@ -68,8 +80,24 @@ impl AliasStage {
         if doc.paragraphs.is_empty() {
             return;
         }
-        let text = doc.paragraphs.join(SEPARATOR);
-        let mentions = matcher.find(&text);
+        JOINED.with_borrow_mut(|text| {
+            text.clear();
+            for (i, p) in doc.paragraphs.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(SEPARATOR);
+                }
+                text.push_str(p);
+            }
+            self.apply_to(matcher, text, doc);
+            if text.capacity() > KEEP_JOINED {
+                *text = String::new();
+            }
+        });
+    }
+
+    /// The rest of [`apply`](Self::apply), with `text` the document's paragraphs joined.
+    fn apply_to(&self, matcher: &AliasMatcher, text: &str, doc: &mut Doc) {
+        let mentions = matcher.find(text);
         if mentions.is_empty() {
             return;
         }
@@ -83,7 +111,7 @@ impl AliasStage {
             .collect();
         match self.mode {
             AliasMode::Replace => {
-                let replaced = matcher.replace(&text, &mentions);
+                let replaced = matcher.replace(text, &mentions);
                 // Replacements never contain a blank line, so the paragraphs split back exactly.
                 let paragraphs: Vec<String> =
                     replaced.split(SEPARATOR).map(str::to_string).collect();

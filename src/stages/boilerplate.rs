@@ -85,8 +85,8 @@ impl BoilerplateStage {
     /// Removes boilerplate lines and cuts the rest into paragraphs (the paragraph split needs
     /// to know where lines were removed, so the two run together).
     pub fn apply(&self, doc: &mut Doc, stats: &LineStats) {
-        let lines = std::mem::take(&mut doc.lines);
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let text = std::mem::take(&mut doc.text);
+        let refs: Vec<&str> = text.lines().collect();
         match self.classify(&refs, &doc.site, stats) {
             Some(cleaned) => {
                 doc.removed

@@ -4,9 +4,11 @@
 //! and the repairs in the document's provenance. With `enabled = false` the charset is still
 //! detected (bytes must become text) but nothing is repaired or normalized.
 
+use std::borrow::Cow;
+
 use crate::config::{DecodeConfig, NormalizationForm};
 use crate::decode::{decode_bytes, fix_text_cow, DecodeOptions, Normalization, Repairs};
-use crate::doc::Doc;
+use crate::doc::{Doc, DocText};
 use crate::input::{RawContent, RawDoc, Rejection};
 
 /// The built decode stage.
@@ -46,13 +48,13 @@ impl DecodeStage {
     /// Turns a raw document into a [`Doc`], or a rejection when its bytes are not text.
     pub fn apply(&self, ordinal: usize, raw: RawDoc) -> Result<Doc, Rejection> {
         let mut repairs = Repairs::new();
-        // A JSONL text is split into lines straight from the input string when nothing changes
-        // (most news), with no copy of the whole text in between.
-        let (lines, encoding) = match raw.content {
+        // A JSONL text is kept as the input string itself when nothing changes (most news):
+        // no copy of the text and no allocation per line; the lines are cut where they are used.
+        let (text, encoding) = match raw.content {
             RawContent::Bytes(bytes) => match decode_bytes(&bytes, &self.options) {
                 Ok(d) => {
                     repairs = d.repairs;
-                    (split_lines(&d.text), d.encoding)
+                    (d.text, d.encoding)
                 }
                 Err(e) => {
                     return Err(Rejection {
@@ -64,8 +66,11 @@ impl DecodeStage {
                 }
             },
             RawContent::Text(s) => {
-                let text = fix_text_cow(&s, &self.options, &mut repairs);
-                (split_lines(&text), "UTF-8".to_string())
+                let text = match fix_text_cow(&s, &self.options, &mut repairs) {
+                    Cow::Borrowed(_) => s,
+                    Cow::Owned(fixed) => fixed,
+                };
+                (text, "UTF-8".to_string())
             }
         };
         Ok(Doc {
@@ -79,36 +84,8 @@ impl DecodeStage {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            lines,
+            text: DocText::new(text),
             ..Doc::default()
         })
-    }
-}
-
-/// The text's lines, `\n` removed, as `str::split('\n')` gives them (so a text ending in `\n`
-/// has an empty last line). memchr finds the breaks faster than `str::split`'s searcher, and
-/// counting them first sizes the vector once.
-fn split_lines(text: &str) -> Vec<String> {
-    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    let mut lines = Vec::with_capacity(breaks + 1);
-    let mut start = 0;
-    for at in memchr::memchr_iter(b'\n', text.as_bytes()) {
-        lines.push(text[start..at].to_string());
-        start = at + 1;
-    }
-    lines.push(text[start..].to_string());
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn split_lines_agrees_with_str_split(s in "[ab\n\u{e9}]{0,20}") {
-            let expected: Vec<String> = s.split('\n').map(str::to_string).collect();
-            prop_assert_eq!(super::split_lines(&s), expected);
-        }
     }
 }

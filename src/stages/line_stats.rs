@@ -70,7 +70,7 @@ impl LineStats {
             .par_iter()
             .fold(Share::default, |mut share, doc| {
                 share.doc_hashes.clear();
-                for line in &doc.lines {
+                for line in doc.lines() {
                     if let Some(facts) = scan_short_line(line, max_words, &mut share.key) {
                         if facts.key_len > 0 {
                             let key = &share.key[..facts.key_len];
@@ -151,7 +151,7 @@ mod tests {
     fn doc(site: &str, lines: &[&str]) -> Doc {
         Doc {
             site: site.into(),
-            lines: lines.iter().map(|l| l.to_string()).collect(),
+            text: lines.join("\n").into(),
             ..Doc::default()
         }
     }
