@@ -822,14 +822,15 @@ impl Settled {
 
     /// Applies the decisions to the documents of share `part` (as signed, in order): drops
     /// those with a reused id, numbers the others and records their copies.
-    pub fn apply(&self, part: usize, docs: Vec<Doc>) -> Vec<Doc> {
+    pub fn apply(&self, part: usize, mut docs: Vec<Doc>) -> Vec<Doc> {
         let ords = &self.ordinals[self.previous + part];
-        // In parallel: every document of the share is moved, which is the corpus again; rayon
-        // keeps the input order.
-        docs.into_par_iter()
+        // In parallel and in place: moving every document of the share into a new vector
+        // was a serial copy of the corpus's records.
+        docs.par_iter_mut()
             .zip(ords.par_iter())
-            .filter_map(|(mut doc, ord)| {
-                let ord = (*ord)? as usize;
+            .for_each(|(doc, ord)| {
+                let Some(ord) = *ord else { return };
+                let ord = ord as usize;
                 doc.ordinal = ord;
                 let d = &self.decisions;
                 if let Some(of) = d.duplicate_of.get(ord).copied().flatten() {
@@ -852,9 +853,14 @@ impl Settled {
                     }
                 }
                 doc.dropped_paragraphs.sort_unstable();
-                Some(doc)
-            })
-            .collect()
+            });
+        // Documents whose id was used before are not written (they are rejected): rare, so
+        // the others move only when there are some.
+        if ords.iter().any(Option::is_none) {
+            let mut ord = ords.iter();
+            docs.retain(|_| ord.next().is_some_and(Option::is_some));
+        }
+        docs
     }
 
     /// The clusters as written to clusters.jsonl.
