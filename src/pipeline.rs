@@ -585,8 +585,12 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
         bar.set_position(part.raw_docs as u64);
     }
     timer.lap("read+decode");
-    let mut stats = line_stats(&stages, &part.docs);
-    stats.prune();
+    let stats = match stages.boilerplate.corpus_max_words() {
+        Some(max_words) => {
+            LineStats::collect_pruned(&part.docs, max_words, stages.boilerplate.corpus_min_docs)
+        }
+        None => LineStats::default(),
+    };
     timer.lap("line_stats");
     clean(&stages, &mut part.docs, &stats, &mut timer, &tick);
     let (against, against_meta) = match &options.against {

@@ -61,13 +61,61 @@ impl Hasher for KeyHashHasher {
 }
 
 impl LineStats {
+    /// [`LineStats::collect`] then [`LineStats::prune`], for statistics of the whole corpus:
+    /// the counting is cut by key hash into one part per thread, and each part pruned before
+    /// the parts are put together, so that little is left to do on one thread.
+    pub fn collect_pruned(docs: &[Doc], max_words: usize, min_docs: usize) -> LineStats {
+        let shares = Self::shares(docs, max_words);
+        let min = u32::try_from(min_docs).unwrap_or(u32::MAX);
+        let parts = rayon::current_num_threads().next_power_of_two();
+        let bits = parts.trailing_zeros();
+        // Key hashes are xxh3 values: their top bits split them evenly.
+        let part_of = |h: u64| h.checked_shr(64 - bits).unwrap_or(0) as usize;
+        let counted: Vec<HashMap<&str, KeyCounts>> = (0..parts)
+            .into_par_iter()
+            .map(|part| {
+                let mut by_site = Self::count(&shares, |h| part_of(h) == part);
+                by_site.retain(|_, c| {
+                    c.retain(|_, n| *n >= min);
+                    !c.is_empty()
+                });
+                by_site
+            })
+            .collect();
+        let mut counts: HashMap<String, KeyCounts> = HashMap::new();
+        for by_site in counted {
+            for (site, c) in by_site {
+                counts.entry(site.to_string()).or_default().extend(c);
+            }
+        }
+        LineStats {
+            counts,
+            min_docs: min,
+        }
+    }
+
     /// Counts, for every site, in how many of its documents each short line occurs.
     pub fn collect(docs: &[Doc], max_words: usize, min_docs: usize) -> LineStats {
+        let shares = Self::shares(docs, max_words);
+        // Sites as borrowed names while counting: an owned name is made once per site, not once
+        // per document.
+        let by_site = Self::count(&shares, |_| true);
+        LineStats {
+            counts: by_site
+                .into_iter()
+                .map(|(site, c)| (site.to_string(), c))
+                .collect(),
+            min_docs: min_docs.try_into().unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The distinct short-line key hashes of every document, gathered by share of the
+    /// documents.
+    fn shares(docs: &[Doc], max_words: usize) -> Vec<Share<'_>> {
         // Each share of the documents keeps its hashes in one vector, with each document's
         // site and count beside it: no vector per document, made on a worker thread and freed
         // on this one.
-        let shares: Vec<Share<'_>> = docs
-            .par_iter()
+        docs.par_iter()
             .fold(Share::default, |mut share, doc| {
                 share.doc_hashes.clear();
                 for line in doc.lines() {
@@ -85,26 +133,22 @@ impl LineStats {
                 share.docs.push((doc.site.as_str(), share.doc_hashes.len()));
                 share
             })
-            .collect();
-        // Sites as borrowed names while counting: an owned name is made once per site, not once
-        // per document.
+            .collect()
+    }
+
+    /// Per site, the documents counted for each key hash that `take` accepts.
+    fn count<'a>(shares: &[Share<'a>], take: impl Fn(u64) -> bool) -> HashMap<&'a str, KeyCounts> {
         let mut by_site: HashMap<&str, KeyCounts> = HashMap::new();
-        for share in &shares {
+        for share in shares {
             let mut hashes = share.hashes.iter();
             for &(site, n) in &share.docs {
                 let site_counts = by_site.entry(site).or_default();
-                for &h in hashes.by_ref().take(n) {
+                for &h in hashes.by_ref().take(n).filter(|&&h| take(h)) {
                     *site_counts.entry(h).or_default() += 1;
                 }
             }
         }
-        LineStats {
-            counts: by_site
-                .into_iter()
-                .map(|(site, c)| (site.to_string(), c))
-                .collect(),
-            min_docs: min_docs.try_into().unwrap_or(u32::MAX),
-        }
+        by_site
     }
 
     /// Adds the counts of another share of the corpus (a task of a staged run).
@@ -154,6 +198,34 @@ mod tests {
             text: lines.join("\n").into(),
             ..Doc::default()
         }
+    }
+
+    #[test]
+    fn counting_in_parts_and_pruning_each_is_pruning_the_whole() {
+        let docs: Vec<Doc> = (0..60)
+            .map(|i| {
+                let site = ["a", "b", "c"][i % 3];
+                let lines = [
+                    format!("Share this story {}", i % 4),
+                    format!("Headline {i}"),
+                    format!("Related {}", i % 7),
+                    "Exit mobile version".to_string(),
+                ];
+                doc(site, &lines.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut whole = LineStats::collect(&docs, 8, 5);
+        whole.prune();
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let parts = pool.install(|| LineStats::collect_pruned(&docs, 8, 5));
+            assert_eq!(parts.counts, whole.counts, "{threads} threads");
+            assert_eq!(parts.min_docs, whole.min_docs);
+        }
+        assert!(!whole.counts.is_empty());
     }
 
     #[test]
