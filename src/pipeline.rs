@@ -267,8 +267,23 @@ fn within_line_limit(doc: Doc, max_line: u64) -> Result<Doc, Rejection> {
 
 /// Per-source line statistics of one part; parts are merged before the boilerplate stage.
 pub fn line_stats(stages: &Stages, docs: &[Doc]) -> LineStats {
+    collect_line_stats(stages, docs, LineStats::collect)
+}
+
+/// Line statistics of the whole corpus, pruned to its templates (see
+/// [`LineStats::collect_pruned`]).
+fn corpus_line_stats(stages: &Stages, docs: &[Doc]) -> LineStats {
+    collect_line_stats(stages, docs, LineStats::collect_pruned)
+}
+
+/// `collect(docs, max_words, min_docs)` when the source-template layer is on, else nothing.
+fn collect_line_stats(
+    stages: &Stages,
+    docs: &[Doc],
+    collect: fn(&[Doc], usize, usize) -> LineStats,
+) -> LineStats {
     match stages.boilerplate.corpus_max_words() {
-        Some(max_words) => LineStats::collect(docs, max_words, stages.boilerplate.corpus_min_docs),
+        Some(max_words) => collect(docs, max_words, stages.boilerplate.corpus_min_docs),
         None => LineStats::default(),
     }
 }
@@ -585,12 +600,7 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
         bar.set_position(part.raw_docs as u64);
     }
     timer.lap("read+decode");
-    let stats = match stages.boilerplate.corpus_max_words() {
-        Some(max_words) => {
-            LineStats::collect_pruned(&part.docs, max_words, stages.boilerplate.corpus_min_docs)
-        }
-        None => LineStats::default(),
-    };
+    let stats = corpus_line_stats(&stages, &part.docs);
     timer.lap("line_stats");
     clean(&stages, &mut part.docs, &stats, &mut timer, &tick);
     let (against, against_meta) = match &options.against {

@@ -146,12 +146,17 @@ impl ItemTable {
     }
 }
 
+/// An empty map with room for `n` entries, hashed with xxh3 rather than SipHash: the maps
+/// of the barrier's serial passes over every document.
+fn xxh3_map<K, V>(n: usize) -> HashMap<K, V, xxhash_rust::xxh3::Xxh3DefaultBuilder> {
+    HashMap::with_capacity_and_hasher(n, Default::default())
+}
+
 /// For each text (with its xxh3), the position of the first one equal to it: itself, or an
 /// earlier text with the same bytes. Equal hashes and lengths are confirmed byte for byte, so
 /// a hash collision only costs a text its shortcut.
 fn first_of_each_text(texts: &[(String, u64)]) -> Vec<u32> {
-    let mut first: HashMap<(u64, usize), u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
-        HashMap::with_capacity_and_hasher(texts.len(), Default::default());
+    let mut first: HashMap<(u64, usize), u32, _> = xxh3_map(texts.len());
     texts
         .iter()
         .enumerate()
@@ -797,8 +802,7 @@ impl Settled {
         // Sized for every id at once, and hashed with xxh3 rather than SipHash: this is one
         // serial pass over every document of the corpus.
         let ids: usize = metas.iter().map(|m| m.docs.len()).sum();
-        let mut first_seen: HashMap<&str, &str, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
-            HashMap::with_capacity_and_hasher(ids, Default::default());
+        let mut first_seen: HashMap<&str, &str, _> = xxh3_map(ids);
         let mut settled = Settled::default();
         for meta in metas {
             let mut ords = Vec::with_capacity(meta.docs.len());

@@ -60,6 +60,14 @@ impl Hasher for KeyHashHasher {
     }
 }
 
+/// Keeps the key hashes counted in at least `min` documents, and the sites left with any.
+fn prune_counts<S: Eq + std::hash::Hash>(by_site: &mut HashMap<S, KeyCounts>, min: u32) {
+    by_site.retain(|_, c| {
+        c.retain(|_, n| *n >= min);
+        !c.is_empty()
+    });
+}
+
 impl LineStats {
     /// [`LineStats::collect`] then [`LineStats::prune`], for statistics of the whole corpus:
     /// the counting is cut by key hash into one part per thread, and each part pruned before
@@ -75,10 +83,7 @@ impl LineStats {
             .into_par_iter()
             .map(|part| {
                 let mut by_site = Self::count(&shares, |h| part_of(h) == part);
-                by_site.retain(|_, c| {
-                    c.retain(|_, n| *n >= min);
-                    !c.is_empty()
-                });
+                prune_counts(&mut by_site, min);
                 by_site
             })
             .collect();
@@ -166,11 +171,7 @@ impl LineStats {
     /// all that [`LineStats::is_template`] asks, and a small fraction of the lines counted.
     /// Only the statistics of the whole corpus may be pruned; a share's counts still add up.
     pub fn prune(&mut self) {
-        let min = self.min_docs;
-        self.counts.retain(|_, c| {
-            c.retain(|_, n| *n >= min);
-            !c.is_empty()
-        });
+        prune_counts(&mut self.counts, self.min_docs);
     }
 
     /// Whether the line with key hash `h` is a template of `site`.
