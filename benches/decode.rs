@@ -8,6 +8,10 @@
 //! Set `COPYDESK_BENCH_DUMP=<dir>` to write the exact inputs to `<dir>/<group>-<size>.txt`;
 //! `benches/peers/ftfy_bench.py <dir>` then times ftfy 6.3.1 on the same files.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::prefix;
 use std::hint::black_box;
 use std::path::Path;
 
@@ -74,18 +78,8 @@ fn ascii_text(len: usize) -> String {
 
 /// The BBC corpus concatenated in path order, or a generated stand-in.
 fn news_corpus() -> String {
-    let root = Path::new(DATA).join("bbc-news-fulltext/bbc");
-    let mut paths = Vec::new();
-    if let Ok(cats) = std::fs::read_dir(&root) {
-        for cat in cats.flatten() {
-            if let Ok(files) = std::fs::read_dir(cat.path()) {
-                paths.extend(files.flatten().map(|f| f.path()));
-            }
-        }
-    }
-    paths.sort();
     let mut text = String::new();
-    for p in &paths {
+    for p in &common::bbc_files(DATA) {
         if let Ok(bytes) = std::fs::read(p) {
             // The raw text, not yet cleaned: UTF-8 as it is, and the one ISO-8859-1 file read
             // as windows-1252, so fix_text is timed on what it really receives.
@@ -97,10 +91,7 @@ fn news_corpus() -> String {
         }
     }
     if text.is_empty() {
-        eprintln!(
-            "note: {} absent; using generated news-like text",
-            root.display()
-        );
+        eprintln!("note: {DATA}/bbc-news-fulltext absent; using generated news-like text");
         let sample = "Ministers said the £3.5bn plan – announced on Monday – would “transform” the café sector’s prospects in Zürich and São Paulo.\n";
         while text.len() < (8 << 20) {
             text.push_str(&ascii_text(900));
@@ -154,14 +145,6 @@ fn mojibake_text(news: &str, len: usize) -> String {
     }
     s.truncate(cut);
     s
-}
-
-fn prefix(s: &str, len: usize) -> &str {
-    let mut cut = len.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
 }
 
 fn bench(c: &mut Criterion) {

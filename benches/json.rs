@@ -9,8 +9,11 @@
 //! The text is real news (the BBC articles from `../shared/data/bbc-news-fulltext`, or
 //! generated text without the data) at graded sizes.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::prefix;
 use std::hint::black_box;
-use std::path::Path;
 
 use copydesk::json::{parse_flat_record, write_json_str};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -21,39 +24,21 @@ const SIZES: [usize; 3] = [16 << 10, 256 << 10, 4 << 20];
 
 /// The BBC articles in path order, or generated news-like lines.
 fn news() -> String {
-    let root = Path::new(DATA).join("bbc-news-fulltext/bbc");
-    let mut paths = Vec::new();
-    if let Ok(cats) = std::fs::read_dir(&root) {
-        for cat in cats.flatten() {
-            if let Ok(files) = std::fs::read_dir(cat.path()) {
-                paths.extend(files.flatten().map(|f| f.path()));
-            }
-        }
-    }
-    paths.sort();
     let mut text = String::new();
-    for p in &paths {
+    for p in &common::bbc_files(DATA) {
         if let Ok(bytes) = std::fs::read(p) {
             text.push_str(&String::from_utf8_lossy(&bytes));
             text.push('\n');
         }
     }
     if text.is_empty() {
-        eprintln!("note: {} absent; using generated text", root.display());
+        eprintln!("note: {DATA}/bbc-news-fulltext absent; using generated text");
         let line = "Ministers said the \"plan\" would cost £3.5bn\tover five years.\n\n";
         while text.len() < (8 << 20) {
             text.push_str(line);
         }
     }
     text
-}
-
-fn prefix(s: &str, len: usize) -> &str {
-    let mut cut = len.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
 }
 
 fn bench(c: &mut Criterion) {

@@ -19,6 +19,9 @@ use copydesk::dedup::minhash::MinHasher;
 use copydesk::dedup::shingle::Shingler;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
+
+#[path = "common/mod.rs"]
+mod common;
 use std::path::Path;
 
 const SIZES: [usize; 3] = [512, 4 * 1024, 64 * 1024];
@@ -104,21 +107,12 @@ fn pieces(text: &str, len: usize) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let p = piece(rest, len);
+        let p = common::prefix(rest, len);
         let p = if p.is_empty() { rest } else { p };
         out.push(p);
         rest = &rest[p.len()..];
     }
     out
-}
-
-/// A slice of `text` of about `len` bytes, cut at a char boundary.
-fn piece(text: &str, len: usize) -> &str {
-    let mut end = len.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 fn bench_text(c: &mut Criterion) {
@@ -134,7 +128,7 @@ fn bench_text(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("minhash_kernel");
     for size in SIZES {
-        let t = piece(&text, size);
+        let t = common::prefix(&text, size);
         shingler.shingle_into(t, N, SEED, &mut shingles);
         g.throughput(Throughput::Bytes(t.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(size), &shingles, |b, s| {
