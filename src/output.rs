@@ -466,6 +466,30 @@ struct Staged {
     tmp: PathBuf,
     dest: PathBuf,
     out: Sink,
+    /// Bytes written since the file's writeback was last started (see [`WRITE_BEHIND`]).
+    unsent: u64,
+}
+
+/// Written this many bytes, a file's writeback is started ([`start_writeback`]) without
+/// waiting for it: the disk then writes the file while the rest is rendered, and the sync at
+/// the end waits for the last stretch only. On the 75 MB corpus the sync of `documents.jsonl`
+/// waited 23 ms of a 0.8 s run without it.
+const WRITE_BEHIND: u64 = 8 << 20;
+
+/// Asks the kernel to start writing `file`'s dirty pages to disk, and returns at once. Only
+/// Linux has the call (`sync_file_range`); elsewhere the sync at the end does all the work.
+/// A failure is ignored: the sync that follows reports any real one.
+fn start_writeback(file: &fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a plain system call on an open descriptor; it reads no memory of ours.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 impl Staged {
@@ -491,6 +515,7 @@ impl Staged {
             tmp,
             dest: dir.join(name),
             out,
+            unsent: 0,
         })
     }
 
@@ -506,7 +531,16 @@ impl Staged {
         self.out
             .writer()
             .write_all(bytes)
-            .map_err(|e| on_file(&self.name, e))
+            .map_err(|e| on_file(&self.name, e))?;
+        self.unsent += bytes.len() as u64;
+        if self.unsent >= WRITE_BEHIND {
+            self.unsent = 0;
+            if let Sink::Plain(w) = &mut self.out {
+                w.flush().map_err(|e| on_file(&self.name, e))?;
+                start_writeback(w.get_ref());
+            }
+        }
+        Ok(())
     }
 
     /// Ends the stream and syncs the file; returns `(tmp, dest)` for the rename.

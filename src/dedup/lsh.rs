@@ -15,6 +15,7 @@
 //! [`candidate_pairs`] is the same bucketing done with sorted vectors in memory.
 
 use crate::dedup::minhash::EMPTY;
+use crate::dedup::radix;
 use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
 
 /// How a signature is cut for LSH: `bands` bands of `rows` values each.
@@ -201,8 +202,8 @@ pub fn bucket_pairs(
 ) {
     let window = window.max(1);
     // Sorting by (key, id) groups each bucket and orders its members by id, which is what
-    // makes the emitted pairs deterministic.
-    sort_entries(entries);
+    // makes the emitted pairs deterministic. Band keys are hashes: a radix sort's case.
+    radix::sort(entries, &mut Vec::new());
     let mut large: Vec<(u64, u32)> = Vec::new();
     for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
         if bucket.len() <= window + 1 {
@@ -222,38 +223,6 @@ pub fn bucket_pairs(
             }
         }
     }
-}
-
-/// Sorts `(key, id)` entries, as `sort_unstable` would: first spread by the top byte of the key
-/// (band keys are hashes, so the 256 parts are even), then each part sorted alone. A part of a
-/// band of 100,000 items fits in the first-level cache, where the whole band does not. With it
-/// `candidate_pairs` over 100,000 signatures took 51 ms instead of 65 ms (criterion
-/// `lsh_candidate_pairs`; raw in `benches/runs/2026-11-22-2core/lsh-sort.txt`).
-fn sort_entries(entries: &mut [(u64, u32)]) {
-    const SMALL: usize = 4096;
-    if entries.len() <= SMALL {
-        entries.sort_unstable();
-        return;
-    }
-    let part = |k: u64| (k >> 56) as usize;
-    let mut starts = [0usize; 257];
-    for &(k, _) in entries.iter() {
-        starts[part(k) + 1] += 1;
-    }
-    for p in 0..256 {
-        starts[p + 1] += starts[p];
-    }
-    let mut spread = vec![(0u64, 0u32); entries.len()];
-    let mut at = starts;
-    for &e in entries.iter() {
-        let p = part(e.0);
-        spread[at[p]] = e;
-        at[p] += 1;
-    }
-    for p in 0..256 {
-        spread[starts[p]..starts[p + 1]].sort_unstable();
-    }
-    entries.copy_from_slice(&spread);
 }
 
 /// xxh3 of a whole signature, the order of members inside a large bucket.
@@ -303,27 +272,6 @@ mod tests {
     use super::*;
     use crate::dedup::minhash::MinHasher;
     use proptest::prelude::*;
-
-    #[test]
-    fn spreading_by_top_byte_sorts_like_sort_unstable() {
-        let mut state = 7u64;
-        let mut next = || crate::dedup::minhash::splitmix64(&mut state);
-        for n in [0, 1, 100, 4097, 50_000] {
-            // Repeated keys (buckets) and keys sharing a top byte, as well as spread ones.
-            let mut entries: Vec<(u64, u32)> = (0..n as u32)
-                .map(|id| {
-                    let r = next();
-                    let key = if r % 3 == 0 { r % 64 } else { r };
-                    (key, id)
-                })
-                .rev()
-                .collect();
-            let mut expected = entries.clone();
-            expected.sort_unstable();
-            sort_entries(&mut entries);
-            assert_eq!(entries, expected, "n = {n}");
-        }
-    }
 
     #[test]
     fn probability_formula() {

@@ -43,5 +43,6 @@
 
 pub mod lsh;
 pub mod minhash;
+pub mod radix;
 pub mod shingle;
 pub mod unionfind;

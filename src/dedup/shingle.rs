@@ -26,6 +26,8 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use super::radix;
+
 /// Reusable shingling state: the normalized text and token boundaries of the last call.
 ///
 /// [`shingle_hashes`] builds one per call; a caller shingling many texts keeps a `Shingler`
@@ -40,6 +42,8 @@ pub struct Shingler {
     ends: Vec<usize>,
     /// The number of tokens of the current text.
     count: usize,
+    /// Room for [`radix::sort`] to spread hashes into.
+    sort_room: Vec<u64>,
 }
 
 impl Shingler {
@@ -52,8 +56,14 @@ impl Shingler {
     /// of `text`, as [`shingle_hashes`] documents.
     pub fn shingle_into(&mut self, text: &str, n: usize, seed: u64, out: &mut Vec<u64>) {
         self.hashes_into(text, n, seed, out);
-        out.sort_unstable();
-        out.dedup();
+        self.make_set(out);
+    }
+
+    /// Sorts and deduplicates `hashes` in place: the set [`Shingler::shingle_into`] gives,
+    /// from the hashes in text order that [`Shingler::hashes_into`] gives.
+    pub fn make_set(&mut self, hashes: &mut Vec<u64>) {
+        radix::sort(hashes, &mut self.sort_room);
+        hashes.dedup();
     }
 
     /// The same hashes as [`Shingler::shingle_into`] in text order, repeats kept: all that a

@@ -1,0 +1,176 @@
+//! Sorting hashes: a most-significant-digit radix sort for keys that are 64-bit hashes, the
+//! same order as `sort_unstable`.
+//!
+//! Two sorts of the near-duplicate pass sort nothing but hashes: a text's shingle hashes
+//! before two texts are compared (a few hundred per document), and each LSH band's
+//! `(band key, item)` entries before they are cut into buckets (one per item of the level).
+//! Hash keys are spread evenly over their range, so their top bits place each one almost
+//! where it belongs: one counting pass on the top byte puts a few hundred shingles into
+//! buckets of about one, and an insertion sort finishes the job in linear time. A comparison
+//! sort spends about `log2 n` comparisons per key instead, and half of those are branches a
+//! predictor cannot guess on random keys.
+//!
+//! Nothing here assumes the keys are well spread for correctness: a bucket that comes out
+//! large is sorted by the next byte, and past the last byte by `sort_unstable`, so the result
+//! is always exactly `sort_unstable`'s (the property tests hold it to that, on skewed keys
+//! too); only the speed depends on the spread.
+
+/// An element sorted by [`sort`]: ordered by its `Ord`, whose first criterion is the `u64`
+/// that [`HashKey::key`] returns.
+pub trait HashKey: Copy + Ord {
+    /// The hash that leads the element's order.
+    fn key(&self) -> u64;
+}
+
+impl HashKey for u64 {
+    #[inline(always)]
+    fn key(&self) -> u64 {
+        *self
+    }
+}
+
+/// A band entry: `(band key, item)`.
+impl HashKey for (u64, u32) {
+    #[inline(always)]
+    fn key(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Buckets at most this long are left to the final insertion sort; a longer one is sorted by
+/// the next byte first. An insertion sort shifts each element past the others of its bucket,
+/// so the work left is at most `SMALL` steps per element.
+const SMALL: usize = 32;
+
+/// Slices shorter than this are sorted by `sort_unstable`: below it, clearing and summing 256
+/// counts costs more than the comparisons saved (measured: 50 hashes sort in 2.8 ns each by
+/// comparison, 5.7 ns by one radix pass; 160 in 3.4 against 2.6).
+const COMPARE_BELOW: usize = 128;
+
+/// Sorts `v` as `v.sort_unstable()` would (the order is total, so the result is the same),
+/// using `scratch` as room to spread into; `scratch` keeps its capacity for the next call.
+pub fn sort<T: HashKey>(v: &mut [T], scratch: &mut Vec<T>) {
+    if v.len() < COMPARE_BELOW {
+        v.sort_unstable();
+        return;
+    }
+    if scratch.len() < v.len() {
+        scratch.resize(v.len(), v[0]);
+    }
+    by_byte(v, scratch, 56);
+}
+
+/// Sorts `v`, whose keys agree above bit `shift + 8`, by the byte at `shift` and then each
+/// long bucket by the bytes below. `tmp` holds at least `v.len()` elements, its contents
+/// unused.
+fn by_byte<T: HashKey>(v: &mut [T], tmp: &mut [T], shift: u32) {
+    let n = v.len();
+    let digit = |x: &T| ((x.key() >> shift) & 0xff) as usize;
+    let mut starts = [0usize; 257];
+    for x in v.iter() {
+        starts[digit(x) + 1] += 1;
+    }
+    for d in 0..256 {
+        starts[d + 1] += starts[d];
+    }
+    let tmp = &mut tmp[..n];
+    let mut at = starts;
+    for x in v.iter() {
+        let d = digit(x);
+        tmp[at[d]] = *x;
+        at[d] += 1;
+    }
+    v.copy_from_slice(tmp);
+    for d in 0..256 {
+        let bucket = starts[d]..starts[d + 1];
+        if bucket.len() > SMALL {
+            if shift == 0 || bucket.len() < COMPARE_BELOW {
+                // Every key byte is read (what is left are equal keys, ordered by the rest),
+                // or too few are left for another pass to pay.
+                v[bucket].sort_unstable();
+            } else {
+                by_byte(&mut v[bucket.clone()], &mut tmp[bucket], shift - 8);
+            }
+        }
+    }
+    // The buckets are in order and the long ones sorted: each element moves only past the
+    // others of its short bucket.
+    insertion_sort(v);
+}
+
+/// Insertion sort: linear on input that is nearly in order, which is what the buckets leave.
+fn insertion_sort<T: Ord + Copy>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && x < v[j - 1] {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn keys(n: usize, seed: u64, skew: u64) -> Vec<u64> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                let r = crate::dedup::minhash::splitmix64(&mut state);
+                // Some keys share their top bytes or repeat, as a skewed input would.
+                match r % skew.max(1) {
+                    0 => r % 97,
+                    1 => r & 0xffff_0000_0000_00ff,
+                    _ => r,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sorts_hashes_of_every_size_like_sort_unstable() {
+        let mut scratch = Vec::new();
+        for n in [0, 1, 2, 31, 32, 33, 100, 257, 1000, 5000, 70_000] {
+            for skew in [1, 3, 1000] {
+                let mut v = keys(n, n as u64 + skew, skew);
+                let mut expected = v.clone();
+                expected.sort_unstable();
+                sort(&mut v, &mut scratch);
+                assert_eq!(v, expected, "n = {n}, skew = {skew}");
+            }
+        }
+    }
+
+    #[test]
+    fn sorts_entries_with_equal_keys_by_their_items() {
+        // Thousands of entries with one key (a bucket of reprints) and a few others.
+        let mut v: Vec<(u64, u32)> = (0..3000u32)
+            .map(|i| (if i % 7 == 0 { u64::from(i) } else { 42 }, 3000 - i))
+            .collect();
+        let mut expected = v.clone();
+        expected.sort_unstable();
+        sort(&mut v, &mut Vec::new());
+        assert_eq!(v, expected);
+    }
+
+    proptest! {
+        #[test]
+        fn any_entries_sort_like_sort_unstable(
+            mut v in proptest::collection::vec((any::<u64>(), any::<u32>()), 0..600),
+            narrow in 0u32..64,
+        ) {
+            // Narrowed keys share their top bits and often repeat.
+            for e in &mut v {
+                e.0 >>= narrow;
+            }
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort(&mut v, &mut Vec::new());
+            prop_assert_eq!(v, expected);
+        }
+    }
+}
