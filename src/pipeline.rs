@@ -415,14 +415,18 @@ impl Totals {
 /// (`staged`) runs the same steps with the parts and their signatures on disk.
 pub fn finish(
     stages: &Stages,
-    parts: Vec<Part>,
+    mut parts: Vec<Part>,
     against: &[Signed],
     mut timer: Timer,
 ) -> RunOutput {
     let (metas, bulks): (Vec<_>, Vec<_>) = against
         .iter()
         .cloned()
-        .chain(parts.iter().map(|p| stages.dedup.sign(&p.docs)))
+        .chain(
+            parts
+                .iter_mut()
+                .map(|p| stages.dedup.sign_lending(&mut p.docs)),
+        )
         .map(|s| (s.meta, s.bulk))
         .unzip();
     let mut bulk = MemoryBulk {
@@ -434,7 +438,13 @@ pub fn finish(
         .dedup
         .settle(metas, against.len(), &mut bulk, u64::MAX)
         .expect("signatures held in memory cannot fail to read");
-    drop(bulk);
+    // The documents' paragraphs were lent to the signed shares (after the index's).
+    for (part, signed) in parts
+        .iter_mut()
+        .zip(bulk.parts.into_iter().skip(against.len()))
+    {
+        signed.text.give_back(&mut part.docs);
+    }
     let mut totals = Totals::default();
     let mut tally = Tally::default();
     let mut docs = Vec::new();

@@ -152,18 +152,20 @@ fn xxh3_map<K, V>(n: usize) -> HashMap<K, V, xxhash_rust::xxh3::Xxh3DefaultBuild
     HashMap::with_capacity_and_hasher(n, Default::default())
 }
 
-/// For each text (with its xxh3), the position of the first one equal to it: itself, or an
-/// earlier text with the same bytes. Equal hashes and lengths are confirmed byte for byte, so
-/// a hash collision only costs a text its shortcut.
-fn first_of_each_text(texts: &[(String, u64)]) -> Vec<u32> {
-    let mut first: HashMap<(u64, usize), u32, _> = xxh3_map(texts.len());
-    texts
-        .iter()
+/// For each document (with the xxh3 of its text, its paragraphs joined), the position of the
+/// first one with the same text: itself, or an earlier document. Equal hashes and lengths are
+/// confirmed byte for byte, so a hash collision only costs a text its shortcut.
+fn first_of_each_text(docs: &[Doc], hashes: &[u64]) -> Vec<u32> {
+    let mut first: HashMap<(u64, usize), u32, _> = xxh3_map(docs.len());
+    docs.iter()
+        .zip(hashes)
         .enumerate()
-        .map(|(i, (text, hash))| {
+        .map(|(i, (doc, &hash))| {
             let i = i as u32;
-            let o = *first.entry((*hash, text.len())).or_insert(i);
-            if texts[o as usize].0 == *text {
+            let o = *first
+                .entry((hash, joined_len(&doc.paragraphs)))
+                .or_insert(i);
+            if joined_eq(&docs[o as usize].paragraphs, &doc.paragraphs) {
                 o
             } else {
                 i
@@ -239,15 +241,21 @@ impl ShingleCache {
     }
 }
 
-/// The text of a signed share, addressed by byte offset as if its documents' texts were one
-/// string, but kept as the pieces they were made in: a share of a large run is gigabytes, and
-/// copying every piece into one string was a serial pass over the corpus.
+/// The text of a signed share, addressed by byte offset as if its documents' texts (each its
+/// paragraphs joined by `\n`) were one string, but kept as the documents' paragraphs: a share
+/// of a large run is gigabytes, and copying every text into one string was a serial pass over
+/// the corpus. An in-memory run lends the paragraphs to the share while it is settled
+/// ([`DedupStage::sign_lending`]) and takes them back for the documents, so the corpus is
+/// not copied at all.
 #[derive(Debug, Clone, Default)]
 pub struct ShareText {
-    pieces: Vec<String>,
-    /// Offset of each piece; `len` after the last.
+    /// Per document, its paragraphs.
+    docs: Vec<Vec<String>>,
+    /// Offset of each document's text; `len` after the last.
     starts: Vec<u64>,
     len: u64,
+    /// Whether the paragraphs are lent by the documents, to be given back.
+    lent: bool,
 }
 
 impl ShareText {
@@ -261,36 +269,99 @@ impl ShareText {
         self.len == 0
     }
 
-    /// Appends a piece (moved, not copied) at offset [`ShareText::len`].
-    pub fn push(&mut self, piece: String) {
+    /// Appends a document's text, as its paragraphs (moved, not copied), at offset
+    /// [`ShareText::len`].
+    pub fn push(&mut self, paragraphs: Vec<String>) {
         self.starts.push(self.len);
-        self.len += piece.len() as u64;
-        self.pieces.push(piece);
+        self.len += joined_len(&paragraphs) as u64;
+        self.docs.push(paragraphs);
     }
 
-    /// The text at `start..start + len`, when it lies inside one piece (an item's text always
-    /// lies inside its document's).
-    pub fn get(&self, start: u64, len: u32) -> Option<&str> {
+    /// The text at `start..start + len`, when it lies inside one document's (an item's text
+    /// always does). Borrowed when it lies inside one paragraph, as a paragraph item's does;
+    /// a document of several paragraphs is joined.
+    pub fn get(&self, start: u64, len: u32) -> Option<Cow<'_, str>> {
         let at = self
             .starts
             .partition_point(|&s| s <= start)
             .checked_sub(1)?;
         let from = usize::try_from(start - self.starts[at]).ok()?;
-        self.pieces[at].get(from..from.checked_add(len as usize)?)
+        let to = from.checked_add(len as usize)?;
+        let paragraphs = &self.docs[at];
+        let mut p_start = 0;
+        for p in paragraphs {
+            let p_end = p_start + p.len();
+            if to <= p_end {
+                if from >= p_start {
+                    return p.get(from - p_start..to - p_start).map(Cow::Borrowed);
+                }
+                break;
+            }
+            p_start = p_end + 1;
+        }
+        let joined = paragraphs.join("\n");
+        if from == 0 && to == joined.len() {
+            return Some(Cow::Owned(joined));
+        }
+        joined.get(from..to).map(|s| Cow::Owned(s.to_string()))
+    }
+
+    /// Returns the paragraphs lent by [`DedupStage::sign_lending`] to `docs`, the documents
+    /// they were signed from; a share that borrowed nothing gives nothing back.
+    pub fn give_back(self, docs: &mut [Doc]) {
+        if self.lent {
+            for (doc, paragraphs) in docs.iter_mut().zip(self.docs) {
+                doc.paragraphs = paragraphs;
+            }
+        }
     }
 
     /// Every piece in order: the share's text as one string, for writing it out.
     pub fn pieces(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().map(String::as_str)
+        self.docs.iter().flat_map(|paragraphs| {
+            paragraphs
+                .iter()
+                .enumerate()
+                .flat_map(|(i, p)| [if i == 0 { "" } else { "\n" }, p.as_str()])
+        })
     }
 }
 
 impl From<String> for ShareText {
     fn from(text: String) -> ShareText {
         let mut t = ShareText::default();
-        t.push(text);
+        t.push(vec![text]);
         t
     }
+}
+
+/// The length of `paragraphs` joined by `\n`.
+fn joined_len(paragraphs: &[String]) -> usize {
+    paragraphs.iter().map(String::len).sum::<usize>() + paragraphs.len().saturating_sub(1)
+}
+
+/// The xxh3 of `paragraphs` joined by `\n`, without joining them (the streaming hash is the
+/// one-shot hash of the concatenation).
+fn joined_hash(paragraphs: &[String]) -> u64 {
+    match paragraphs {
+        [] => xxhash_rust::xxh3::xxh3_64(b""),
+        [one] => xxhash_rust::xxh3::xxh3_64(one.as_bytes()),
+        [first, rest @ ..] => {
+            let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+            h.update(first.as_bytes());
+            for p in rest {
+                h.update(b"\n");
+                h.update(p.as_bytes());
+            }
+            h.digest()
+        }
+    }
+}
+
+/// Whether `a` and `b` joined by `\n` are the same text: the same paragraphs, or (a
+/// paragraph holding a `\n`, rare) the same joined bytes.
+fn joined_eq(a: &[String], b: &[String]) -> bool {
+    a == b || (joined_len(a) == joined_len(b) && a.join("\n") == b.join("\n"))
 }
 
 /// A signed share.
@@ -342,7 +413,7 @@ impl Bulk for MemoryBulk {
 
     fn text(&self, part: usize, start: u64, len: u32) -> io::Result<Cow<'_, str>> {
         let text = &self.parts[part].text;
-        text.get(start, len).map(Cow::Borrowed).ok_or_else(|| {
+        text.get(start, len).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
         })
     }
@@ -1243,6 +1314,35 @@ impl DedupStage {
     /// reprinted without an edit) is not shingled again: it takes the earlier text's
     /// signature, which is what shingling it would give.
     pub fn sign(&self, docs: &[Doc]) -> Signed {
+        let mut signed = self.sign_textless(docs);
+        for doc in docs {
+            let paragraphs = if self.config.enabled {
+                doc.paragraphs.clone()
+            } else {
+                Vec::new()
+            };
+            signed.bulk.text.push(paragraphs);
+        }
+        signed
+    }
+
+    /// [`DedupStage::sign`] for documents that stay in memory until the share is settled:
+    /// their paragraphs are moved into the share's text, not copied, and
+    /// [`ShareText::give_back`] returns them.
+    pub fn sign_lending(&self, docs: &mut [Doc]) -> Signed {
+        if !self.config.enabled {
+            return self.sign(docs);
+        }
+        let mut signed = self.sign_textless(docs);
+        for doc in docs {
+            signed.bulk.text.push(std::mem::take(&mut doc.paragraphs));
+        }
+        signed.bulk.text.lent = true;
+        signed
+    }
+
+    /// [`DedupStage::sign`] with the share's text left empty, for the caller to fill in.
+    fn sign_textless(&self, docs: &[Doc]) -> Signed {
         /// The results for a block of consecutive documents, as the share's own columns: the
         /// share is then put together by copying whole columns, not item by item.
         #[derive(Default)]
@@ -1263,21 +1363,17 @@ impl DedupStage {
         let bands = if self.config.enabled { self.bands() } else { 0 };
         let enabled = self.config.enabled;
         let least = self.config.min_paragraph_words;
-        // Each document's text (with the pass off, only the facts are needed: the id check)
-        // and its xxh3, then the first document with the same text.
-        let texts: Vec<(String, u64)> = docs
+        // The xxh3 of each document's text (with the pass off, only the facts are needed: the
+        // id check), then the first document with the same text.
+        let hashes: Vec<u64> = docs
             .par_iter()
-            .map(|doc| {
-                let text = if enabled {
-                    doc.paragraphs.join("\n")
-                } else {
-                    String::new()
-                };
-                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                (text, hash)
-            })
+            .map(|doc| joined_hash(if enabled { &doc.paragraphs } else { &[] }))
             .collect();
-        let origin = first_of_each_text(&texts);
+        let origin: Vec<u32> = if enabled {
+            first_of_each_text(docs, &hashes)
+        } else {
+            (0..docs.len() as u32).collect()
+        };
         let mut blocks: Vec<Block> = docs
             .par_chunks(BLOCK)
             .enumerate()
@@ -1295,7 +1391,12 @@ impl DedupStage {
                     let mut base = 0u64;
                     for (j, doc) in chunk.iter().enumerate() {
                         let ord = (first + j) as u32;
-                        let (text, hash) = &texts[first + j];
+                        let hash = hashes[first + j];
+                        let text_len = if enabled {
+                            joined_len(&doc.paragraphs)
+                        } else {
+                            0
+                        };
                         // A reprint's keys and whole hash are filled in from its original
                         // once every block is done. The paragraphs are tokenized as the one
                         // text they make, which tells where each one's shingles are.
@@ -1341,8 +1442,8 @@ impl DedupStage {
                             rank,
                             text_len: doc.text_len() as u64,
                         });
-                        b.levels[0].push(ord, 0, (base, text.len() as u32), *hash, whole);
-                        base += text.len() as u64;
+                        b.levels[0].push(ord, 0, (base, text_len as u32), hash, whole);
+                        base += text_len as u64;
                     }
                     // Kept until the share is settled: no room left over from growing.
                     b.hashes.shrink_to_fit();
@@ -1363,7 +1464,6 @@ impl DedupStage {
             blocks.iter().map(|b| (b.keys.as_slice(), b.facts.len())),
             bands,
         );
-        let mut texts = texts.into_iter();
         let cache = &mut signed.bulk.shingles;
         cache.at.reserve(docs.len());
         for b in &mut blocks {
@@ -1372,13 +1472,16 @@ impl DedupStage {
                 .blocks
                 .push((std::mem::take(&mut b.hashes), std::mem::take(&mut b.ends)));
         }
-        for b in blocks {
-            let base = signed.bulk.text.len();
-            for (text, _) in texts.by_ref().take(b.facts.len()) {
-                signed.bulk.text.push(text);
-            }
+        let mut base = 0;
+        for (b, chunk) in blocks.into_iter().zip(docs.chunks(BLOCK)) {
             for (level, items) in signed.meta.levels.iter_mut().zip(&b.levels) {
                 level.append_moved(items, base);
+            }
+            if enabled {
+                base += chunk
+                    .iter()
+                    .map(|d| joined_len(&d.paragraphs) as u64)
+                    .sum::<u64>();
             }
             signed.meta.docs.extend(b.facts);
         }
@@ -1412,7 +1515,7 @@ impl DedupStage {
                 let piece = text.get(t.start[i], t.len[i]).ok_or_else(|| {
                     io::Error::new(io::ErrorKind::InvalidData, "item outside its share's text")
                 })?;
-                Ok(Source::Text(Cow::Borrowed(piece)))
+                Ok(Source::Text(piece))
             })
             .expect("texts held in memory cannot fail to read");
         let t = &mut signed.meta.levels[1];
@@ -1949,6 +2052,93 @@ fn round(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A share's text kept as paragraphs reads as the documents' joined texts one after
+        /// the other: any document's or paragraph's range, the pieces written out, the hash
+        /// and the length, and a document's equality with another.
+        #[test]
+        fn share_text_of_paragraphs_reads_as_the_joined_texts(
+            docs in proptest::collection::vec(
+                proptest::collection::vec("(a|é|\n| |b){0,6}", 0..4),
+                0..5,
+            ),
+        ) {
+            let joined: Vec<String> = docs.iter().map(|d| d.join("\n")).collect();
+            let whole = joined.concat();
+            let mut text = ShareText::default();
+            for d in &docs {
+                text.push(d.clone());
+            }
+            proptest::prop_assert_eq!(text.len(), whole.len() as u64);
+            proptest::prop_assert_eq!(text.pieces().collect::<String>(), whole.clone());
+            let mut start = 0u64;
+            for (d, j) in docs.iter().zip(&joined) {
+                proptest::prop_assert_eq!(joined_len(d), j.len());
+                proptest::prop_assert_eq!(joined_hash(d), xxhash_rust::xxh3::xxh3_64(j.as_bytes()));
+                let got = text.get(start, j.len() as u32).expect("inside the share");
+                proptest::prop_assert_eq!(got.as_ref(), j.as_str());
+                // Each paragraph alone is borrowed from the document's (an empty one may be
+                // read off the next document: it is the same empty text).
+                let mut at = start;
+                for p in d {
+                    let got = text.get(at, p.len() as u32).expect("inside the share");
+                    proptest::prop_assert!(p.is_empty() || matches!(got, Cow::Borrowed(_)));
+                    proptest::prop_assert_eq!(got.as_ref(), p.as_str());
+                    at += p.len() as u64 + 1;
+                }
+                for (e, k) in docs.iter().zip(&joined) {
+                    proptest::prop_assert_eq!(joined_eq(d, e), j == k);
+                }
+                start += j.len() as u64;
+            }
+        }
+    }
+
+    #[test]
+    fn lent_paragraphs_come_back_to_their_documents() {
+        let stage = DedupStage::build(&DedupConfig::default());
+        let doc = |id: &str, paragraphs: &[&str]| Doc {
+            id: id.to_string(),
+            paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+            ..Doc::default()
+        };
+        let mut docs = vec![
+            doc(
+                "a",
+                &[
+                    "One paragraph of a story about the harbour.",
+                    "And a second one.",
+                ],
+            ),
+            doc(
+                "b",
+                &[
+                    "One paragraph of a story about the harbour.",
+                    "And a second one.",
+                ],
+            ),
+            doc("c", &[]),
+        ];
+        let before = docs.clone();
+        let shared = stage.sign(&docs);
+        let lent = stage.sign_lending(&mut docs);
+        assert!(docs.iter().all(|d| d.paragraphs.is_empty()));
+        // The same share either way, its text included.
+        assert_eq!(
+            lent.bulk.text.pieces().collect::<String>(),
+            shared.bulk.text.pieces().collect::<String>()
+        );
+        assert_eq!(lent.bulk.keys, shared.bulk.keys);
+        assert_eq!(lent.meta.levels[0].start, shared.meta.levels[0].start);
+        assert_eq!(lent.meta.levels[1].start, shared.meta.levels[1].start);
+        lent.bulk.text.give_back(&mut docs);
+        let paragraphs = |d: &[Doc]| d.iter().map(|d| d.paragraphs.clone()).collect::<Vec<_>>();
+        assert_eq!(paragraphs(&docs), paragraphs(&before));
+        // A share that borrowed nothing leaves the documents as they are.
+        shared.bulk.text.give_back(&mut docs);
+        assert_eq!(paragraphs(&docs), paragraphs(&before));
+    }
 
     #[test]
     fn blocks_of_band_major_keys_concatenate_band_by_band() {
