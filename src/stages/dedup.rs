@@ -1408,8 +1408,11 @@ impl DedupStage {
             .zip(slots)
             .enumerate()
             .map_init(
-                || (Shingler::new(), Vec::new(), Vec::new(), Vec::new()),
-                |(sh, shingles, sig, part_ends), (k, (chunk, mut slots))| {
+                || {
+                    let room = (Vec::new(), Vec::new());
+                    (Shingler::new(), Vec::new(), Vec::new(), Vec::new(), room)
+                },
+                |(sh, shingles, sig, part_ends, (kept, kept_ends)), (k, (chunk, mut slots))| {
                     let mut b = Block {
                         facts: Vec::with_capacity(chunk.len()),
                         at: Vec::with_capacity(chunk.len()),
@@ -1435,14 +1438,14 @@ impl DedupStage {
                             sh.hashes_of_parts_into(&doc.paragraphs, n, seed, shingles, part_ends);
                             let at = [
                                 k,
-                                b.hashes.len(),
+                                kept.len(),
                                 shingles.len(),
-                                b.ends.len(),
+                                kept_ends.len(),
                                 part_ends.len(),
                             ];
                             b.at.push(Some(at));
-                            b.hashes.extend_from_slice(shingles);
-                            b.ends.extend_from_slice(part_ends);
+                            kept.extend_from_slice(shingles);
+                            kept_ends.extend_from_slice(part_ends);
                             self.sign_hashes(shingles, sig, (&mut slots, j))
                         } else {
                             b.at.push(None);
@@ -1474,9 +1477,13 @@ impl DedupStage {
                         b.levels[0].push(ord, 0, (base, text_len as u32), hash, whole);
                         base += text_len as u64;
                     }
-                    // Kept until the share is settled: no room left over from growing.
-                    b.hashes.shrink_to_fit();
-                    b.ends.shrink_to_fit();
+                    // Kept until the share is settled, so copied out at their exact sizes:
+                    // the thread's vectors grow once and are reused by its next block, where
+                    // growing the block's own left up to half of it unused.
+                    b.hashes = kept.to_vec();
+                    b.ends = kept_ends.to_vec();
+                    kept.clear();
+                    kept_ends.clear();
                     b
                 },
             )
