@@ -526,24 +526,16 @@ fn read_jsonl_stream(
                 let want = (chunk_bytes.min(CHUNK_BYTES) as u64)
                     .min((limit - total).saturating_add(1)) as usize;
                 let start = buf.len();
-                buf.resize(start + want, 0);
-                let n = match reader.read(&mut buf[start..]) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                        buf.truncate(start);
-                        continue;
-                    }
-                    Err(e) => {
-                        buf.truncate(start);
-                        error = Some(format!("read error: {e}"));
-                        ended = true;
-                        break;
-                    }
-                };
-                buf.truncate(start + n);
-                if n == 0 {
+                // Into the buffer's spare room, not zeroed first; the bytes read before an
+                // error are kept.
+                let read = (&mut reader).take(want as u64).read_to_end(&mut buf);
+                let n = buf.len() - start;
+                if let Err(e) = read {
+                    error = Some(format!("read error: {e}"));
                     ended = true;
-                    break;
+                } else if n < want {
+                    // The end of the stream.
+                    ended = true;
                 }
                 total += n as u64;
                 if total > limit {
@@ -556,6 +548,8 @@ fn read_jsonl_stream(
                     };
                     error = Some(format!("{what} exceeds {key} ({limit} bytes)"));
                     ended = true;
+                }
+                if ended {
                     break;
                 }
                 has_break |= memchr::memchr(b'\n', &buf[start..]).is_some();
