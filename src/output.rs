@@ -476,6 +476,9 @@ struct Staged {
 /// waited 23 ms of a 0.8 s run without it.
 const WRITE_BEHIND: u64 = 8 << 20;
 
+/// Clusters rendered at once (in parallel) before they are written.
+const CLUSTER_BATCH: usize = 4096;
+
 /// Asks the kernel to start writing `file`'s dirty pages to disk, and returns at once. Only
 /// Linux has the call (`sync_file_range`); elsewhere the sync at the end does all the work.
 /// A failure is ignored: the sync that follows reports any real one.
@@ -961,9 +964,29 @@ impl Writer {
             rejected.line(r)?;
         }
         staged.push(rejected.finish()?);
+        // Clusters are rendered a batch at a time in parallel (they were 12 ms of one thread at
+        // the end of a 75 MB run), the same bytes as one `line` each.
         let mut cluster_file = self.stage("clusters.jsonl", ShardCompression::None)?;
-        for c in clusters {
-            cluster_file.line(&c)?;
+        let mut clusters = clusters.peekable();
+        let mut batch = Vec::with_capacity(CLUSTER_BATCH);
+        while clusters.peek().is_some() {
+            batch.clear();
+            batch.extend(clusters.by_ref().take(CLUSTER_BATCH));
+            let rendered: Vec<Vec<u8>> = batch
+                .par_chunks(CLUSTER_BATCH / 16)
+                .map(|chunk| {
+                    let mut buf = Vec::new();
+                    for c in chunk {
+                        serde_json::to_writer(&mut buf, c)?;
+                        buf.push(b'\n');
+                    }
+                    Ok::<_, serde_json::Error>(buf)
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| on_file("clusters.jsonl", e.into()))?;
+            for bytes in &rendered {
+                cluster_file.raw(bytes)?;
+            }
         }
         staged.push(cluster_file.finish()?);
         let mut out = self.stage("report.json", ShardCompression::None)?;
