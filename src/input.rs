@@ -478,13 +478,25 @@ pub fn read_jsonl(
     site: &str,
     config: &InputConfig,
 ) -> Loaded {
+    read_jsonl_chunked(bytes, source, stem, site, config, CHUNK_BYTES)
+}
+
+/// [`read_jsonl`] with chunks of about `chunk_bytes` (the tests cut small inputs finely).
+fn read_jsonl_chunked(
+    bytes: &[u8],
+    source: &str,
+    stem: &str,
+    site: &str,
+    config: &InputConfig,
+    chunk_bytes: usize,
+) -> Loaded {
     let input = JsonlInput {
         source,
         stem,
         site,
         config,
     };
-    read_jsonl_stream(bytes, (u64::MAX, ""), &input, CHUNK_BYTES)
+    read_jsonl_stream(bytes, (u64::MAX, ""), &input, chunk_bytes)
 }
 
 /// Reads JSONL from `reader`, at most `limit` bytes (`key` names the configuration key of the
@@ -800,24 +812,6 @@ mod tests {
             (r.rejected[0].line, r.rejected[0].offset),
             (Some(4), Some(40))
         );
-    }
-
-    /// [`read_jsonl`] with chunks of about `chunk_bytes` (the tests cut small inputs finely).
-    fn read_jsonl_chunked(
-        bytes: &[u8],
-        source: &str,
-        stem: &str,
-        site: &str,
-        config: &InputConfig,
-        chunk_bytes: usize,
-    ) -> Loaded {
-        let input = JsonlInput {
-            source,
-            stem,
-            site,
-            config,
-        };
-        read_jsonl_stream(bytes, (u64::MAX, ""), &input, chunk_bytes)
     }
 
     /// A reader that fails after `ok` bytes.
