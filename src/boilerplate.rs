@@ -208,7 +208,6 @@ impl Rules {
             repeat_hash: Vec::new(),
             template: Vec::new(),
             repeats: Vec::new(),
-            buf: Vec::new(),
         }
     }
 }
@@ -235,8 +234,6 @@ pub struct Scratch {
     template: Vec<bool>,
     /// Candidates of the repeat layer: (hash, line).
     repeats: Vec<(u64, usize)>,
-    /// The key of the current line, at the start (see [`scan_line`]).
-    buf: Vec<u8>,
 }
 
 impl Scratch {
@@ -249,7 +246,9 @@ impl Scratch {
 /// The keys of a document's lines in one buffer, reused from one document to the next.
 ///
 /// Keys are kept as bytes: they are made as bytes, and every test of them is a byte test, so
-/// no UTF-8 check is ever needed.
+/// no UTF-8 check is ever needed. Each key is scanned straight into place
+/// ([`Keys::push_scanned`]), not made elsewhere and copied: `text` past the last key is room
+/// that the next scan writes into, so its length only grows.
 #[derive(Debug, Default)]
 struct Keys {
     text: Vec<u8>,
@@ -258,13 +257,15 @@ struct Keys {
 
 impl Keys {
     fn clear(&mut self) {
-        self.text.clear();
         self.ends.clear();
     }
 
-    fn push(&mut self, key: &[u8]) {
-        self.text.extend_from_slice(key);
-        self.ends.push(self.text.len());
+    /// Scans `line` as [`scan_line`] does, its key appended as the next one.
+    fn push_scanned(&mut self, line: &str) -> LineFacts {
+        let at = self.ends.last().copied().unwrap_or(0);
+        let facts = scan_line_at(line, &mut self.text, at);
+        self.ends.push(at + facts.key_len);
+        facts
     }
 }
 
@@ -319,20 +320,26 @@ pub(crate) struct LineFacts {
 /// earlier lines, so a line costs no zeroing and the ASCII path may write eight bytes at a
 /// time. The key is `buf[..key_len]`; it is UTF-8.
 pub(crate) fn scan_line(line: &str, buf: &mut Vec<u8>) -> LineFacts {
-    if buf.len() < line.len() + 8 {
-        buf.resize(line.len() + 8, 0);
+    scan_line_at(line, buf, 0)
+}
+
+/// [`scan_line`] writing the key at `buf[at..]` instead of at the start: `buf[..at]` is left as
+/// it is (the keys of a document's earlier lines, see `Keys`).
+fn scan_line_at(line: &str, buf: &mut Vec<u8>, at: usize) -> LineFacts {
+    if buf.len() < at + line.len() + 8 {
+        buf.resize(at + line.len() + 8, 0);
     }
-    match scan_ascii(line.as_bytes(), buf) {
+    match scan_ascii(line.as_bytes(), &mut buf[at..]) {
         Some(facts) => facts,
         None => {
             // A line with a non-ASCII byte: the char rules, a fraction of a percent of news
             // lines.
             let mut key = String::new();
             line_key_chars(line, &mut key);
-            if buf.len() < key.len() {
-                buf.resize(key.len(), 0);
+            if buf.len() < at + key.len() {
+                buf.resize(at + key.len(), 0);
             }
-            buf[..key.len()].copy_from_slice(key.as_bytes());
+            buf[at..at + key.len()].copy_from_slice(key.as_bytes());
             LineFacts {
                 key_len: key.len(),
                 words: line.split_whitespace().count(),
@@ -735,7 +742,6 @@ pub fn clean_lines_with<'a>(
         repeat_hash,
         template,
         repeats,
-        buf,
         ..
     } = scratch;
     let mut out: Vec<Option<&'a str>> = lines.iter().map(|l| Some(l.trim_end())).collect();
@@ -771,7 +777,7 @@ pub fn clean_lines_with<'a>(
         // together; a longer one is counted first, and only a short line's key covers all of
         // it. (Either way `digits` is the whole line's when the line is short.)
         let facts = if line.len() <= LONG_KEY_BYTES {
-            scan_line(line, buf)
+            keys.push_scanned(line)
         } else {
             let words = word_count(line, cap);
             let keyed = if words > short_words {
@@ -781,13 +787,12 @@ pub fn clean_lines_with<'a>(
             };
             LineFacts {
                 words,
-                ..scan_line(keyed, buf)
+                ..keys.push_scanned(keyed)
             }
         };
         let words = facts.words.min(cap);
         word_counts.push(words);
-        let key = &buf[..facts.key_len];
-        keys.push(key);
+        let key = &keys[i];
         // The key's hash, for the repeat and source-template layers; long lines have none.
         let short_hash;
         if words > short_words {
