@@ -310,9 +310,23 @@ fn fix_changed_lines<'t>(
         if is_unchanged(line, opts, passes) {
             continue;
         }
-        if let Cow::Owned(fixed) =
+        if let Cow::Owned(mut fixed) =
             fix_line_passes(line, opts, passes, repairs, &mut a, &mut scratch)
         {
+            // A decoded line break (`&#10;`) splits the line in two or more: they are settled
+            // again as lines of their own, because some repairs look at where a line starts
+            // (found by the fuzzer: a mojibake byte-order mark after `&#10;` and a few controls
+            // was left for a second `fix_text` to remove).
+            for _ in 0..MAX_LINE_PASSES {
+                let body = fixed.strip_suffix('\n').unwrap_or(&fixed);
+                if !body.contains('\n') {
+                    break;
+                }
+                match fix_changed_lines(&fixed, opts, passes, repairs) {
+                    Cow::Owned(again) => fixed = again,
+                    Cow::Borrowed(_) => break,
+                }
+            }
             let out = out.get_or_insert_with(|| String::with_capacity(text.len() + fixed.len()));
             out.push_str(&text[copied..start]);
             out.push_str(&fixed);
