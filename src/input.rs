@@ -253,16 +253,22 @@ fn read_bounded(
     {
         Ok(_) if buf.len() as u64 > limit => {
             buf.truncate(limit as usize);
-            let what = if key == "max_document_bytes" {
-                "document size"
-            } else {
-                "decompressed size"
-            };
-            (buf, Some(format!("{what} exceeds {key} ({limit} bytes)")))
+            (buf, Some(past_limit(limit, key)))
         }
         Ok(_) => (buf, None),
         Err(e) => (buf, Some(format!("read error: {e}"))),
     }
+}
+
+/// The message for a stream that passes its read limit; `key` is the configuration key the
+/// limit comes from.
+fn past_limit(limit: u64, key: &str) -> String {
+    let what = if key == "max_document_bytes" {
+        "document size"
+    } else {
+        "decompressed size"
+    };
+    format!("{what} exceeds {key} ({limit} bytes)")
 }
 
 /// The read limit of one file and the key it comes from. A text file is one document, so it is
@@ -553,12 +559,7 @@ fn read_jsonl_stream(
                 if total > limit {
                     buf.truncate(buf.len() - (total - limit) as usize);
                     total = limit;
-                    let what = if key == "max_document_bytes" {
-                        "document size"
-                    } else {
-                        "decompressed size"
-                    };
-                    error = Some(format!("{what} exceeds {key} ({limit} bytes)"));
+                    error = Some(past_limit(limit, key));
                     ended = true;
                 }
                 if ended {

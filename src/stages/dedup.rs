@@ -1383,6 +1383,8 @@ impl DedupStage {
             hashes: Vec<u64>,
             ends: Vec<u32>,
             at: Vec<Option<[usize; 5]>>,
+            /// Bytes of the block's texts, joined: where the next block's offsets start.
+            text_len: u64,
         }
         const BLOCK: usize = 256;
         let bands = if self.config.enabled { self.bands() } else { 0 };
@@ -1477,6 +1479,7 @@ impl DedupStage {
                         b.levels[0].push(ord, 0, (base, text_len as u32), hash, whole);
                         base += text_len as u64;
                     }
+                    b.text_len = base;
                     // Kept until the share is settled, so copied out at their exact sizes:
                     // the thread's vectors grow once and are reused by its next block, where
                     // growing the block's own left up to half of it unused.
@@ -1505,16 +1508,11 @@ impl DedupStage {
                 .push((std::mem::take(&mut b.hashes), std::mem::take(&mut b.ends)));
         }
         let mut base = 0;
-        for (b, chunk) in blocks.into_iter().zip(docs.chunks(BLOCK)) {
+        for b in blocks {
             for (level, items) in signed.meta.levels.iter_mut().zip(&b.levels) {
                 level.append_moved(items, base);
             }
-            if enabled {
-                base += chunk
-                    .iter()
-                    .map(|d| joined_len(&d.paragraphs) as u64)
-                    .sum::<u64>();
-            }
+            base += b.text_len;
             signed.meta.docs.extend(b.facts);
         }
         let t = &mut signed.meta.levels[0];
