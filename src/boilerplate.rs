@@ -20,6 +20,8 @@ use regex::{Regex, RegexSet};
 
 mod anymatch;
 
+use crate::swar::{equal, in_range, lane_count, lanes, squeeze, Squeezed, HIGH};
+
 use anymatch::AnyMatch;
 
 /// Why a line (or fragment) was removed; the layer that removed it.
@@ -368,14 +370,12 @@ pub(crate) fn scan_short_line(
 /// [`scan_line`] for a line of ASCII bytes, eight at a time; `None` at the first non-ASCII
 /// byte. `buf` holds at least `line.len() + 8` bytes.
 ///
-/// Each block of eight bytes is read as one `u64` and classified lane by lane with carry-free
-/// arithmetic (every lane is below 0x80, so no sum crosses into the next lane): letters and
-/// digits, separators (whitespace, `-`, `/`, `|`) and the rest, which the key drops. The block
-/// is written lower-cased with separators as spaces, then the dropped bytes and every separator
-/// that follows another (in the key, across blocks too) are taken out by shifting the lanes
-/// above them down; most blocks of news text have nothing to take out. This is the char rules
-/// of [`line_key_chars`] restricted to ASCII, and `split_whitespace`, as the property tests
-/// check.
+/// Each block of eight bytes is read as one `u64` and classified lane by lane (see
+/// [`crate::swar`]): letters and digits, separators (whitespace, `-`, `/`, `|`) and the rest,
+/// which the key drops. [`squeeze`] writes the block lower-cased with separators as spaces and
+/// takes out the dropped bytes and every separator that follows another (in the key, across
+/// blocks too). This is the char rules of [`line_key_chars`] restricted to ASCII, and
+/// `split_whitespace`, as the property tests check.
 fn scan_ascii(line: &[u8], buf: &mut [u8]) -> Option<LineFacts> {
     let blocks = line.chunks_exact(8);
     let rest = blocks.remainder();
@@ -408,37 +408,13 @@ fn scan_ascii(line: &[u8], buf: &mut [u8]) -> Option<LineFacts> {
             return None;
         }
         let used = HIGH >> (8 * (8 - len));
-        let lower = w | lanes(0x20);
         let digit = in_range(w, b'0', b'9');
-        let alnum = in_range(lower, b'a', b'z') | digit;
+        let alnum = in_range(w | lanes(0x20), b'a', b'z') | digit;
         let space = equal(w, b' ') | in_range(w, b'\t', b'\r');
         let sep = space | equal(w, b'-') | equal(w, b'/') | equal(w, b'|');
-        // Separator lanes as whole bytes of ones, to write a space there (the top lane's
-        // borrow wraps, as it must).
-        let sep_bytes = (sep << 1).wrapping_sub(sep >> 7);
-        let mut key = lower ^ ((lower ^ lanes(b' ')) & sep_bytes);
-        let mut seps = sep;
-        let mut kept = len;
-        let mut drop = !(alnum | sep) & used;
-        while drop != 0 {
-            let lane = top_lane(drop);
-            key = remove_lane(key, lane);
-            seps = remove_lane(seps, lane);
-            drop &= !(0x80 << (8 * lane));
-            kept -= 1;
-        }
-        if kept > 0 {
-            let kept_lanes = HIGH >> (8 * (8 - kept));
-            let before = if after_sep { 0x80 } else { 0 };
-            let mut repeated = seps & ((seps << 8) | before) & kept_lanes;
-            after_sep = (seps >> (8 * kept - 1)) & 1 != 0;
-            while repeated != 0 {
-                let lane = top_lane(repeated);
-                key = remove_lane(key, lane);
-                repeated &= !(0x80 << (8 * lane));
-                kept -= 1;
-            }
-        }
+        let Squeezed {
+            bytes: key, kept, ..
+        } = squeeze(w, len, alnum, sep, &mut after_sep);
         buf[n..n + 8].copy_from_slice(&key.to_le_bytes());
         n += kept;
         let before = if after_space { 0x80 } else { 0 };
@@ -453,41 +429,6 @@ fn scan_ascii(line: &[u8], buf: &mut [u8]) -> Option<LineFacts> {
         words,
         digits: digits != 0,
     })
-}
-
-/// The high bit of every lane of a `u64` read as eight bytes.
-const HIGH: u64 = lanes(0x80);
-
-/// `b` in every lane.
-const fn lanes(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
-}
-
-/// The lanes of `w` (all below 0x80) that hold a byte in `lo..=hi`, as their high bit.
-fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
-    w.wrapping_add(lanes(0x80 - lo)) & !w.wrapping_add(lanes(0x7f - hi)) & HIGH
-}
-
-/// The lanes of `w` (all below 0x80) that hold `b`, as their high bit.
-fn equal(w: u64, b: u8) -> u64 {
-    !(w ^ lanes(b)).wrapping_add(lanes(0x7f)) & HIGH
-}
-
-/// The highest lane whose high bit is set in `mask` (not zero).
-fn top_lane(mask: u64) -> u32 {
-    (63 - mask.leading_zeros()) / 8
-}
-
-/// `x` without lane `lane`: the lanes above it move down one, the top lane becomes zero.
-fn remove_lane(x: u64, lane: u32) -> u64 {
-    let below = (1u64 << (8 * lane)) - 1;
-    (x & below) | ((x >> 8) & !below)
-}
-
-/// How many lanes have their high bit set in `mask` (no other bit set): a multiply adds the
-/// lanes up into the top one, cheaper than `count_ones` on the baseline x86-64 target.
-fn lane_count(mask: u64) -> usize {
-    ((mask >> 7).wrapping_mul(lanes(1)) >> 56) as usize
 }
 
 /// [`line_key`] by the char rules, for any line.

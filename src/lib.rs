@@ -22,3 +22,4 @@ pub mod pipeline;
 pub mod spill;
 pub mod staged;
 pub mod stages;
+mod swar;

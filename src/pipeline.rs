@@ -289,7 +289,11 @@ fn collect_line_stats(
 }
 
 /// The per-document stages after the statistics barrier: boilerplate with the paragraph split,
-/// then aliases.
+/// then aliases, timed together as `clean`.
+///
+/// Both run on a document before the next is taken: its text is still in the cache when the
+/// aliases read it, and there is one wait for the slowest thread instead of two (7 ms of the
+/// 75 MB corpus's 0.78 s, docs/dedup.md).
 pub fn clean(
     stages: &Stages,
     docs: &mut [Doc],
@@ -299,14 +303,10 @@ pub fn clean(
 ) {
     docs.par_iter_mut().for_each(|doc| {
         stages.boilerplate.apply(doc, stats);
-        tick();
-    });
-    timer.lap("boilerplate");
-    docs.par_iter_mut().for_each(|doc| {
         stages.aliases.apply(doc);
         tick();
     });
-    timer.lap("aliases");
+    timer.lap("clean");
 }
 
 /// Report figures summed over the documents as they pass on their way out.

@@ -27,6 +27,7 @@
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::radix;
+use crate::swar::{equal, in_range, lane_count, lanes, squeeze};
 
 /// Reusable shingling state: the normalized text and token boundaries of the last call.
 ///
@@ -133,7 +134,7 @@ impl Shingler {
         // kept byte and a break, so at most one end per two bytes: these lengths hold the
         // whole text when it is ASCII. The non-ASCII path grows them as needed.
         grow(&mut buf, total + 1);
-        grow(&mut ends, total / 2 + 2);
+        grow(&mut ends, total / 2 + 2 + ENDS_ROOM);
         // Written length of `buf`, number of token ends, and whether a token is open.
         let (mut w, mut e, mut open) = (0usize, 0usize, false);
         // Bytes of the joined text after the current part.
@@ -179,6 +180,34 @@ impl Shingler {
                 .iter()
                 .position(|b| !b.is_ascii())
                 .map_or(bytes.len(), |p| i + p);
+            // Eight bytes at a time while eight are left (see `crate::swar`): a token is a run
+            // of kept bytes, and the one space after it ends it. The table's classes, as lane
+            // masks: `ASCII_OUT` keeps letters and digits, and breaks at whitespace (without
+            // the vertical tab, as `u8::is_ascii_whitespace`), `-` and `/`.
+            while i + 8 <= run {
+                let block = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+                let kept = in_range(block | lanes(0x20), b'a', b'z') | in_range(block, b'0', b'9');
+                let breaks = (in_range(block, b'\t', b'\r') & !equal(block, 0x0b))
+                    | equal(block, b' ')
+                    | equal(block, b'-')
+                    | equal(block, b'/');
+                let mut after_break = !open;
+                let squeezed = squeeze(block, 8, kept, breaks, &mut after_break);
+                // There is room: `buf` holds at least one byte per byte of text left after `w`.
+                buf[w..w + 8].copy_from_slice(&squeezed.bytes.to_le_bytes());
+                // A space ends a token: eight kept lanes hold at most four. Four ends are
+                // written whether there are or not, and only the spaces counted, with no
+                // branch on how many there are (a loop over them mispredicted its exit).
+                let mut spaces = squeezed.seps;
+                for slot in &mut ends[e..e + 4] {
+                    *slot = w + (spaces.trailing_zeros() / 8) as usize;
+                    spaces &= spaces.wrapping_sub(1);
+                }
+                e += lane_count(squeezed.seps);
+                w += squeezed.kept;
+                open = !after_break;
+                i += 8;
+            }
             for &b in &bytes[i..run] {
                 let v = ASCII_OUT[b as usize];
                 let word = v > BREAK;
@@ -201,7 +230,7 @@ impl Shingler {
             // bytes) and two ends; the rest of the text keeps the room the ASCII loop needs.
             let rest = bytes.len() - i + after;
             grow(buf, w + 16 + rest + 1);
-            grow(ends, e + 4 + rest / 2 + 2);
+            grow(ends, e + 4 + rest / 2 + 2 + ENDS_ROOM);
             if is_scriptio_continua(c) {
                 end_token(buf, ends, (&mut w, &mut e), &mut open);
                 w += c.encode_utf8(&mut buf[w..]).len();
@@ -222,6 +251,10 @@ impl Shingler {
         (*at.0, *at.1, *at.2) = (w, e, open);
     }
 }
+
+/// Room past the token ends a text can have, for the four that a block of eight bytes
+/// writes whether it ends that many tokens or not.
+const ENDS_ROOM: usize = 4;
 
 /// Lengthens `v` to at least `len` (never shortens it).
 fn grow<T: Default + Clone>(v: &mut Vec<T>, len: usize) {
@@ -641,6 +674,26 @@ mod tests {
             text in "([a-zA-Z0-9 ,.'\n/-]|[À-ɏ]|İ|Ⱥ|[ก-๛]|[ぁ-ゟ]|[一-龥]|[\u{2010}-\u{2015}]|\u{3000}|。|\u{a0}|’|“){0,80}",
         ) {
             prop_assert_eq!(tokens(&text), reference_tokens(&text));
+        }
+
+        /// The same on text that is mostly ASCII, where runs of eight bytes and more take the
+        /// tokenizer's eight-at-a-time path: every whitespace byte (the vertical tab is not a
+        /// break to `u8::is_ascii_whitespace`, so it is dropped), dashes, slashes, bars and
+        /// punctuation, in runs and alone, and now and then a character that is not ASCII.
+        #[test]
+        fn eight_byte_blocks_match_the_rules_read_plainly(
+            text in "([a-zA-Z0-9]{1,12}|[ \t\n\x0b\x0c\r,.'|/()-]{1,4}|é|İ|一){0,60}",
+        ) {
+            prop_assert_eq!(tokens(&text), reference_tokens(&text));
+            // As parts too: the state a part ends in carries into the next.
+            let parts: Vec<&str> = text.split('\n').collect();
+            let mut sh = Shingler::new();
+            let (mut hashes, mut ends) = (Vec::new(), Vec::new());
+            sh.hashes_of_parts_into(&parts, 1, 0, &mut hashes, &mut ends);
+            let joined = parts.join("\n");
+            let mut whole = Vec::new();
+            sh.hashes_into(&joined, 1, 0, &mut whole);
+            prop_assert_eq!(hashes, whole);
         }
 
         /// Parts tokenized as one text give the hashes of their join, and each part's own
