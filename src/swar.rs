@@ -77,26 +77,28 @@ pub(crate) fn squeeze(w: u64, len: usize, words: u64, seps: u64, after_sep: &mut
     let mut bytes = lower ^ ((lower ^ lanes(b' ')) & sep_bytes);
     let mut seps = seps & used;
     let mut kept = len;
-    let mut drop = !(words | seps) & used;
-    while drop != 0 {
-        let lane = top_lane(drop);
-        bytes = remove_lane(bytes, lane);
-        seps = remove_lane(seps, lane);
-        drop &= !(0x80 << (8 * lane));
-        kept -= 1;
-    }
+    kept -= take_out(!(words | seps) & used, &mut bytes, &mut seps);
     if kept > 0 {
         let kept_lanes = HIGH >> (8 * (8 - kept));
         let before = if *after_sep { 0x80 } else { 0 };
-        let mut repeated = seps & ((seps << 8) | before) & kept_lanes;
+        let repeated = seps & ((seps << 8) | before) & kept_lanes;
         *after_sep = (seps >> (8 * kept - 1)) & 1 != 0;
-        while repeated != 0 {
-            let lane = top_lane(repeated);
-            bytes = remove_lane(bytes, lane);
-            seps = remove_lane(seps, lane);
-            repeated &= !(0x80 << (8 * lane));
-            kept -= 1;
-        }
+        kept -= take_out(repeated, &mut bytes, &mut seps);
     }
     Squeezed { bytes, kept, seps }
+}
+
+/// Takes the lanes set in `mask` out of `bytes` and `seps`, the highest first (so the lanes
+/// below one keep their places until their turn); returns how many were taken out.
+#[inline]
+fn take_out(mut mask: u64, bytes: &mut u64, seps: &mut u64) -> usize {
+    let mut taken = 0;
+    while mask != 0 {
+        let lane = top_lane(mask);
+        *bytes = remove_lane(*bytes, lane);
+        *seps = remove_lane(*seps, lane);
+        mask &= !(0x80 << (8 * lane));
+        taken += 1;
+    }
+    taken
 }
