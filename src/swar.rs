@@ -76,8 +76,7 @@ pub(crate) fn squeeze(w: u64, len: usize, words: u64, seps: u64, after_sep: &mut
     let lower = w | lanes(0x20);
     let mut bytes = lower ^ ((lower ^ lanes(b' ')) & sep_bytes);
     let mut seps = seps & used;
-    let mut kept = len;
-    kept -= take_out(!(words | seps) & used, &mut bytes, &mut seps);
+    let mut kept = len - take_out(!(words | seps) & used, &mut bytes, &mut seps);
     if kept > 0 {
         let kept_lanes = HIGH >> (8 * (8 - kept));
         let before = if *after_sep { 0x80 } else { 0 };
