@@ -181,7 +181,7 @@ pub fn candidate_pairs_windowed(sigs: &[&[u32]], p: &LshParams, window: usize) -
         }
         bucket_pairs(&mut entries, |id| whole[id as usize], window, &mut pairs);
     }
-    pairs.sort_unstable();
+    radix::sort_pairs(&mut pairs, &mut Vec::new());
     pairs.dedup();
     pairs
 }

@@ -10,6 +10,10 @@
 //! sort spends about `log2 n` comparisons per key instead, and half of those are branches a
 //! predictor cannot guess on random keys.
 //!
+//! The pairs of item ids that the bands yield are sorted too, before their repeats are
+//! dropped; ids are small integers, not hashes, so [`sort_pairs`] packs each pair into one
+//! integer and sorts those a digit at a time from the lowest.
+//!
 //! Nothing here assumes the keys are well spread for correctness: a bucket that comes out
 //! large is sorted by the next byte, and past the last byte by `sort_unstable`, so the result
 //! is always exactly `sort_unstable`'s (the property tests hold it to that, on skewed keys
@@ -98,6 +102,75 @@ fn by_byte<T: HashKey>(v: &mut [T], tmp: &mut [T], shift: u32) {
     insertion_sort(v);
 }
 
+/// Pair lists shorter than this are sorted by `sort_unstable` (below it the counting passes cost
+/// more than the comparisons they save).
+const PAIRS_COMPARE_BELOW: usize = 512;
+
+/// The widest digit of [`sort_pairs`]: 4096 counts of 4 bytes stay in the first-level cache.
+const PAIR_DIGIT_BITS: u32 = 12;
+
+/// Sorts item-id pairs as `v.sort_unstable()` would, by a least-significant-digit radix sort of
+/// the pairs packed into one integer each: `(a, b)` as `a` shifted past the bits that the
+/// largest `b` needs, then `b`, which orders as the pair does. Ids are below the item count,
+/// so a level of 100,000 items packs into 34 bits: three passes of 12 bits.
+///
+/// The candidate pairs of one LSH band (a bucket's pairs, bucket after bucket) are in no order,
+/// and the comparison sort of them was a quarter of the document level's banding: its branches
+/// are coin flips to the predictor. A radix pass has none. `scratch` keeps its capacity for the
+/// next call.
+pub fn sort_pairs(v: &mut [(u32, u32)], scratch: &mut Vec<u64>) {
+    if v.len() < PAIRS_COMPARE_BELOW {
+        v.sort_unstable();
+        return;
+    }
+    let (max_a, max_b) = v
+        .iter()
+        .fold((0u32, 0u32), |(x, y), &(a, b)| (x.max(a), y.max(b)));
+    let b_bits = u32::BITS - max_b.leading_zeros();
+    let bits = b_bits + (u32::BITS - max_a.leading_zeros());
+    if bits == 0 {
+        return; // every pair is (0, 0)
+    }
+    let passes = bits.div_ceil(PAIR_DIGIT_BITS);
+    let width = bits.div_ceil(passes);
+    let radix = 1usize << width;
+    let digit = |k: u64, pass: u32| ((k >> (pass * width)) as usize) & (radix - 1);
+    let n = v.len();
+    scratch.clear();
+    scratch.extend(
+        v.iter()
+            .map(|&(a, b)| (u64::from(a) << b_bits) | u64::from(b)),
+    );
+    let mut counts = vec![0u32; passes as usize * radix];
+    for &k in scratch.iter() {
+        for pass in 0..passes {
+            counts[pass as usize * radix + digit(k, pass)] += 1;
+        }
+    }
+    // Ping-pong between the two halves of `scratch`: keys first, room after them.
+    scratch.resize(2 * n, 0);
+    let (mut src, mut dst) = scratch.split_at_mut(n);
+    for pass in 0..passes {
+        let count = &mut counts[pass as usize * radix..][..radix];
+        let mut at = 0u32;
+        for c in count.iter_mut() {
+            let here = *c;
+            *c = at;
+            at += here;
+        }
+        for &k in src.iter() {
+            let d = digit(k, pass);
+            dst[count[d] as usize] = k;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    let low = (1u64 << b_bits) - 1;
+    for (pair, &k) in v.iter_mut().zip(src.iter()) {
+        *pair = ((k >> b_bits) as u32, (k & low) as u32);
+    }
+}
+
 /// Insertion sort: linear on input that is nearly in order, which is what the buckets leave.
 fn insertion_sort<T: Ord + Copy>(v: &mut [T]) {
     for i in 1..v.len() {
@@ -157,7 +230,43 @@ mod tests {
         assert_eq!(v, expected);
     }
 
+    #[test]
+    fn sorts_pairs_of_every_size_like_sort_unstable() {
+        let mut scratch = Vec::new();
+        let mut state = 7;
+        for n in [0, 1, 511, 512, 513, 5000, 70_000] {
+            for ids in [1u64, 2, 1000, 100_000, 1 << 32] {
+                let mut v: Vec<(u32, u32)> = (0..n)
+                    .map(|_| {
+                        let r = crate::dedup::minhash::splitmix64(&mut state);
+                        ((r % ids) as u32, ((r >> 32) % ids) as u32)
+                    })
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort_unstable();
+                sort_pairs(&mut v, &mut scratch);
+                assert_eq!(v, expected, "n = {n}, ids below {ids}");
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_pairs_sort_like_sort_unstable(
+            mut v in proptest::collection::vec((any::<u32>(), any::<u32>()), 500..1500),
+            narrow in (0u32..33, 0u32..33),
+        ) {
+            // Narrowed ids need fewer bits, so fewer and narrower passes; they often repeat.
+            for p in &mut v {
+                p.0 = p.0.checked_shr(narrow.0).unwrap_or(0);
+                p.1 = p.1.checked_shr(narrow.1).unwrap_or(0);
+            }
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_pairs(&mut v, &mut Vec::new());
+            prop_assert_eq!(v, expected);
+        }
+
         #[test]
         fn any_entries_sort_like_sort_unstable(
             mut v in proptest::collection::vec((any::<u64>(), any::<u32>()), 0..600),

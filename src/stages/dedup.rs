@@ -1673,7 +1673,7 @@ impl DedupStage {
                     &mut pairs,
                 );
             }
-            pairs.sort_unstable();
+            crate::dedup::radix::sort_pairs(&mut pairs, &mut Vec::new());
             pairs.dedup();
             Ok(pairs)
         };
