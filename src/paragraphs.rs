@@ -123,7 +123,11 @@ fn is_hard_wrapped(
     blocks: &[std::ops::Range<usize>],
     starts: &ParagraphStarts,
 ) -> bool {
-    if kept.iter().any(|&(_, l)| longer_than(l, WRAP_MAX)) {
+    // A line longer than four bytes a character settles it without counting characters: most
+    // news documents have a paragraph that long somewhere, not always first.
+    if kept.iter().any(|&(_, l)| l.len() > 4 * WRAP_MAX)
+        || kept.iter().any(|&(_, l)| longer_than(l, WRAP_MAX))
+    {
         return false;
     }
     // The lines that joining would continue: those followed, in their block, by a line that

@@ -330,9 +330,9 @@ impl ShareText {
     /// they were signed from; a share that borrowed nothing gives nothing back.
     pub fn give_back(self, docs: &mut [Doc]) {
         if self.lent {
-            for (doc, paragraphs) in docs.iter_mut().zip(self.docs) {
-                doc.paragraphs = paragraphs;
-            }
+            docs.par_iter_mut()
+                .zip(self.docs)
+                .for_each(|(doc, paragraphs)| doc.paragraphs = paragraphs);
         }
     }
 
@@ -1361,10 +1361,22 @@ impl DedupStage {
             return self.sign(docs);
         }
         let mut signed = self.sign_textless(docs);
-        for doc in docs {
-            signed.bulk.text.push(std::mem::take(&mut doc.paragraphs));
-        }
-        signed.bulk.text.lent = true;
+        // Taken in parallel: each document is a cache miss, 77,000 of them in the 75 MB
+        // corpus. The offsets are the document items' own, which signing computed.
+        let paragraphs: Vec<Vec<String>> = docs
+            .par_iter_mut()
+            .map(|doc| std::mem::take(&mut doc.paragraphs))
+            .collect();
+        let items = &signed.meta.levels[0];
+        let len = items.start.last().map_or(0, |&s| {
+            s + u64::from(*items.len.last().expect("a length per start"))
+        });
+        signed.bulk.text = ShareText {
+            docs: paragraphs,
+            starts: items.start.clone(),
+            len,
+            lent: true,
+        };
         signed
     }
 
@@ -1405,7 +1417,7 @@ impl DedupStage {
         // band), not gathered from the blocks afterwards.
         let mut keys = vec![0u64; docs.len() * bands];
         let slots = band_slots(&mut keys, docs.len(), BLOCK);
-        let mut blocks: Vec<Block> = docs
+        let blocks: Vec<Block> = docs
             .par_chunks(BLOCK)
             .zip(slots)
             .enumerate()
@@ -1491,39 +1503,72 @@ impl DedupStage {
                 },
             )
             .collect();
-        // The serial part: the blocks' columns copied whole into the share's, reserved at
-        // their final sizes, text offsets moved past the blocks before. Texts are moved, not
-        // copied: together they are the corpus again.
-        let mut signed = Signed::default();
-        let paragraphs: usize = blocks.iter().map(|b| b.levels[1].count()).sum();
-        signed.meta.levels[0].reserve(docs.len());
-        signed.meta.levels[1].reserve(paragraphs);
-        signed.meta.docs.reserve(docs.len());
-        let cache = &mut signed.bulk.shingles;
-        cache.at.reserve(docs.len());
-        for b in &mut blocks {
-            cache.at.append(&mut b.at);
-            cache
-                .blocks
-                .push((std::mem::take(&mut b.hashes), std::mem::take(&mut b.ends)));
-        }
+        // The blocks' columns put together into the share's, each column reserved at its final
+        // size, text offsets moved past the blocks before. Texts are moved, not copied:
+        // together they are the corpus again. The columns are independent, and so are the
+        // bands, where each reprint takes its original's keys: they are put together in
+        // parallel (on one thread, 9 ms of the 75 MB corpus's signing).
+        let n = docs.len();
+        let mut bases = Vec::with_capacity(blocks.len());
+        let (mut ats, mut cached) = (Vec::with_capacity(blocks.len()), Vec::new());
+        let (mut doc_items, mut paragraph_items) = (Vec::new(), Vec::new());
+        let mut facts = Vec::with_capacity(blocks.len());
         let mut base = 0;
         for b in blocks {
-            for (level, items) in signed.meta.levels.iter_mut().zip(&b.levels) {
-                level.append_moved(items, base);
-            }
+            bases.push(base);
             base += b.text_len;
-            signed.meta.docs.extend(b.facts);
+            ats.push(b.at);
+            cached.push((b.hashes, b.ends));
+            let [d, p] = b.levels;
+            doc_items.push(d);
+            paragraph_items.push(p);
+            facts.push(b.facts);
         }
+        let put_together = |tables: Vec<ItemTable>| {
+            let mut all = ItemTable::default();
+            all.reserve(tables.iter().map(ItemTable::count).sum());
+            for (table, &by) in tables.iter().zip(&bases) {
+                all.append_moved(table, by);
+            }
+            all
+        };
+        let reprints: Vec<(usize, usize)> = origin
+            .iter()
+            .enumerate()
+            .filter(|&(i, &o)| o as usize != i)
+            .map(|(i, &o)| (i, o as usize))
+            .collect();
+        let mut signed = Signed::default();
+        let ((at, docs_facts), ((doc_level, paragraph_level), ())) = rayon::join(
+            || {
+                let mut all = Vec::with_capacity(n);
+                for f in facts {
+                    all.extend(f);
+                }
+                (ats.concat(), all)
+            },
+            || {
+                rayon::join(
+                    || rayon::join(|| put_together(doc_items), || put_together(paragraph_items)),
+                    || {
+                        if n > 0 {
+                            keys.par_chunks_mut(n).for_each(|band| {
+                                for &(i, o) in &reprints {
+                                    band[i] = band[o];
+                                }
+                            });
+                        }
+                    },
+                )
+            },
+        );
+        signed.bulk.shingles = ShingleCache { blocks: cached, at };
+        signed.meta.docs = docs_facts;
+        signed.meta.levels = [doc_level, paragraph_level];
         let t = &mut signed.meta.levels[0];
-        let n = docs.len();
-        for (i, &o) in origin.iter().enumerate().filter(|&(i, &o)| o as usize != i) {
-            let o = o as usize;
+        for &(i, o) in &reprints {
             t.whole[i] = t.whole[o];
             t.live[i] = t.live[o];
-            for b in 0..bands {
-                keys[b * n + i] = keys[b * n + o];
-            }
         }
         signed.bulk.keys[0] = keys;
         signed.bulk.done[0] = true;
@@ -2191,6 +2236,8 @@ mod tests {
             lent.bulk.text.pieces().collect::<String>(),
             shared.bulk.text.pieces().collect::<String>()
         );
+        assert_eq!(lent.bulk.text.starts, shared.bulk.text.starts);
+        assert_eq!(lent.bulk.text.len, shared.bulk.text.len);
         assert_eq!(lent.bulk.keys, shared.bulk.keys);
         assert_eq!(lent.meta.levels[0].start, shared.meta.levels[0].start);
         assert_eq!(lent.meta.levels[1].start, shared.meta.levels[1].start);
