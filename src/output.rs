@@ -47,7 +47,9 @@ pub struct DedupSummary {
     pub false_negative_rate: f64,
     /// Paragraphs signed and compared.
     pub paragraphs_compared: usize,
-    /// Candidate pairs from the band buckets (documents and paragraphs).
+    /// Candidate pairs from the band buckets (documents and paragraphs). An exact copy of an
+    /// earlier item takes no part in the buckets: it counts one pair, with the first item of
+    /// its text, instead of the pairs it would have shared with it.
     pub candidate_pairs: usize,
     /// Candidate pairs verified as copies that joined two groups of copies. A pair whose two
     /// items are already joined through verified pairs is not verified again: the groups are

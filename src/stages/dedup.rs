@@ -1199,6 +1199,45 @@ impl<'a> Lazy<'a> {
     }
 }
 
+/// The exact copies among the `active` items of a level: items with the text of an earlier
+/// active item (the same hash and length, the test of `Lazy::same`). Returns which items go
+/// into the bands (the active ones less the copies) and the pairs `(first, copy)`, sorted,
+/// that stand for the copies' bucket pairs.
+///
+/// A copy's band keys are its first's, so it shares every bucket with it and pairs with
+/// everything its first pairs with: in a syndicated corpus whole reprints are over a quarter
+/// of the documents, and their bucket pairs (quadratic in a story's reprints, once per band)
+/// were half the document level's. Each copy is joined to its first instead, with a pair
+/// that verification settles without comparing shingles; every other pair of the copy would
+/// have been verified exactly as its first's was, so the components are the same.
+fn exact_copies(items: &Items, active: &[bool]) -> (Vec<bool>, Vec<(u32, u32)>) {
+    let mut order: Vec<(u64, u32)> = (0..items.count())
+        .filter(|&i| active[i])
+        .map(|i| (items.hash[i], i as u32))
+        .collect();
+    crate::dedup::radix::sort(&mut order, &mut Vec::new());
+    let mut banded = active.to_vec();
+    let mut copies = Vec::new();
+    // (length, first item) of the lengths met in the current group: one, but for a collision.
+    let mut firsts: Vec<(u32, u32)> = Vec::new();
+    for group in order.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        firsts.clear();
+        // Members come in item order: the first of each length leads it.
+        for &(_, i) in group {
+            let len = items.len[i as usize];
+            match firsts.iter().find(|&&(l, _)| l == len) {
+                Some(&(_, first)) => {
+                    banded[i as usize] = false;
+                    copies.push((first, i));
+                }
+                None => firsts.push((len, i)),
+            }
+        }
+    }
+    crate::dedup::radix::sort_pairs(&mut copies, &mut Vec::new());
+    (banded, copies)
+}
+
 /// The union of two sorted, duplicate-free lists, sorted and duplicate-free.
 fn merge_sorted(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
@@ -1702,6 +1741,7 @@ impl DedupStage {
             fit if fit >= threads => self.bands().max(1) as u64,
             fit => fit.max(1),
         };
+        let (banded, copies) = exact_copies(items, active);
         let band_pairs = |band: usize| -> io::Result<Vec<(u32, u32)>> {
             let mut pairs = Vec::new();
             let mut keys = Vec::new();
@@ -1714,7 +1754,7 @@ impl DedupStage {
                     let base = items.base[part];
                     for (i, &k) in keys.iter().enumerate() {
                         let id = base + i;
-                        if active[id] && k % ranges == range {
+                        if banded[id] && k % ranges == range {
                             entries.push((k, id as u32));
                         }
                     }
@@ -1754,6 +1794,9 @@ impl DedupStage {
             pending = found;
         }
         let mut pairs = merge(pairs, pending)?;
+        if !copies.is_empty() {
+            pairs = merge_sorted(&pairs, &copies);
+        }
         summary.candidate_pairs += pairs.len();
 
         // Verification and clusters, one candidate component at a time. The candidate pairs
@@ -2212,6 +2255,27 @@ mod tests {
         // Two texts of one length under one hash: the later is not the earlier's copy.
         let (x, y) = (doc(&["abc"]), doc(&["xyz"]));
         assert_eq!(first_of_each_text(&[x.clone(), y, x], &[1; 3]), [0, 1, 0]);
+    }
+
+    #[test]
+    fn exact_copies_leave_the_bands_to_their_first_active_item() {
+        // Items 0, 2, 3 and 5 share a text (hash 7, length 10); 3 is inactive; 4 has the hash
+        // with another length; 1 and 6 another text.
+        let items = Items {
+            part: vec![0; 7],
+            hash: vec![7, 9, 7, 7, 7, 7, 9],
+            len: vec![10, 4, 10, 10, 11, 10, 4],
+            ..Items::default()
+        };
+        let active = [true, true, true, false, true, true, true];
+        let (banded, copies) = exact_copies(&items, &active);
+        assert_eq!(banded, [true, true, false, false, true, false, false]);
+        assert_eq!(copies, [(0, 2), (0, 5), (1, 6)]);
+        // The first active item leads even when an inactive one comes before it.
+        let active = [false, true, true, true, true, true, true];
+        let (banded, copies) = exact_copies(&items, &active);
+        assert_eq!(banded, [false, true, true, false, true, false, false]);
+        assert_eq!(copies, [(1, 6), (2, 3), (2, 5)]);
     }
 
     #[test]
