@@ -472,6 +472,9 @@ struct Features<'a> {
     /// Hashes of the numbers in the text, sorted (see [`figures_agree`]); computed only when a
     /// comparison with a short text needs them.
     figures: std::cell::OnceCell<Vec<u64>>,
+    /// The same, sorted: what a comparison of two long texts needs (each text is compared
+    /// with two others or more: sorted once, not once per comparison).
+    sorted_figures: std::cell::OnceCell<Vec<u64>>,
     /// Hashes of the names in the text, sorted (see [`names_agree`]); computed only when a
     /// comparison with a short text needs them.
     names: std::cell::OnceCell<Vec<u64>>,
@@ -480,6 +483,14 @@ struct Features<'a> {
 impl Features<'_> {
     fn figures(&self) -> &[u64] {
         self.figures.get_or_init(|| figures(&self.text))
+    }
+
+    fn sorted_figures(&self) -> &[u64] {
+        self.sorted_figures.get_or_init(|| {
+            let mut sorted = self.figures().to_vec();
+            sorted.sort_unstable();
+            sorted
+        })
     }
 
     fn names(&self) -> &[u64] {
@@ -517,9 +528,20 @@ fn figures(text: &str) -> Vec<u64> {
             // Most words cannot be a figure: one that starts with an ASCII letter (no opening
             // mark to strip) is a number word or nothing. This runs on every word of every
             // text compared, so [`figure`]'s rule for it is read off the bytes here.
+            //
+            // The run of letters the word starts with is read first: when whitespace follows
+            // it (most words), it is the word, and the word's end needs no search.
             if b.is_ascii_alphabetic() {
-                let end = word_end(text, i + 1);
-                if let Some(h) = number_word_at(bytes, i, end) {
+                let (lower, run) = letter_head(bytes, i);
+                let after = i + run;
+                let end = match bytes.get(after) {
+                    Some(&c) if !(c.is_ascii() && ASCII_SPACE[c as usize]) => word_end(text, after),
+                    _ => after,
+                };
+                // The run is the head: letters are not whitespace, so the word goes on at
+                // least as far.
+                let closed = end == after || CUT[bytes[after] as usize];
+                if let Some(h) = number_word_of(lower, run, closed) {
                     out.push(h);
                 }
                 i = end;
@@ -558,9 +580,19 @@ fn number_word(word: &[u8]) -> Option<u64> {
 /// once: the only branch that depends on the word is the rare hit.
 #[inline(always)]
 fn number_word_at(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
+    let (lower, run) = letter_head(bytes, start);
+    let len = end - start;
+    let head = run.min(len);
+    let closed = head == len || bytes.get(start + head).is_some_and(|b| CUT[*b as usize]);
+    number_word_of(lower, head, closed)
+}
+
+/// The first eight bytes at `start` (zeros past the end) with ASCII letters lower-cased, and
+/// how many of them are ASCII letters before the first that is not.
+#[inline(always)]
+fn letter_head(bytes: &[u8], start: usize) -> (u64, usize) {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let len = end - start;
     let w = match bytes.get(start..start + 8) {
         Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
         None => {
@@ -578,10 +610,15 @@ fn number_word_at(bytes: &[u8], start: usize, end: usize) -> Option<u64> {
     let at_least_a = seven + (0x80 - u64::from(b'a')) * LOW;
     let above_z = seven + (0x7F - u64::from(b'z')) * LOW;
     let letters = at_least_a & !above_z & !w & HIGH;
-    // The run of letters at the start, as far as the word goes.
     let run = ((!letters & HIGH).trailing_zeros() / 8) as usize;
-    let head = run.min(len);
-    let closed = head == len || bytes.get(start + head).is_some_and(|b| CUT[*b as usize]);
+    (lower, run)
+}
+
+/// The hash of the number word whose lower-cased first bytes are `lower`, of which the first
+/// `head` are its letters, `closed` when the word ends there or a cut follows; `None` when
+/// that is no number word.
+#[inline(always)]
+fn number_word_of(lower: u64, head: usize, closed: bool) -> Option<u64> {
     let mask = u64::MAX
         .checked_shl(8 * head as u32)
         .map_or(u64::MAX, |m| !m);
@@ -747,11 +784,15 @@ const FIGURES_MIN_LONG: usize = 4;
 /// numbers always agree: the shingles decide.
 fn figures_agree(x: &Features<'_>, y: &Features<'_>) -> bool {
     let short = x.words.min(y.words) <= FIGURES_MAX_WORDS;
-    let (x, y) = (x.figures(), y.figures());
-    if x.is_empty() || y.is_empty() {
+    let (fx, fy) = (x.figures(), y.figures());
+    if fx.is_empty() || fy.is_empty() {
         return true;
     }
-    let (small, large) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    let (small, large) = if fx.len() <= fy.len() {
+        (fx, fy)
+    } else {
+        (fy, fx)
+    };
     if short {
         // A subsequence, greedily: each figure of the smaller found after the previous one.
         let mut rest = large.iter();
@@ -761,9 +802,8 @@ fn figures_agree(x: &Features<'_>, y: &Features<'_>) -> bool {
         return true;
     }
     // Multiset intersection, order aside: a long copy may move a paragraph.
-    let (mut small, mut large) = (small.to_vec(), large.to_vec());
-    small.sort_unstable();
-    large.sort_unstable();
+    let (x, y) = (x.sorted_figures(), y.sorted_figures());
+    let (small, large) = if fx.len() <= fy.len() { (x, y) } else { (y, x) };
     let mut rest = large.iter().peekable();
     let shared = small
         .iter()
@@ -1332,6 +1372,7 @@ impl DedupStage {
             words: crate::boilerplate::word_count(&text, FIGURES_MAX_WORDS + 1),
             text,
             figures: std::cell::OnceCell::new(),
+            sorted_figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
         }
     }
@@ -2428,6 +2469,7 @@ mod figure_tests {
             words: text.split_whitespace().count(),
             text: Cow::Borrowed(text),
             figures: std::cell::OnceCell::new(),
+            sorted_figures: std::cell::OnceCell::new(),
             names: std::cell::OnceCell::new(),
         }
     }
