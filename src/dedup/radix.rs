@@ -5,8 +5,9 @@
 //! before two texts are compared (a few hundred per document), and each LSH band's
 //! `(band key, item)` entries before they are cut into buckets (one per item of the level).
 //! Hash keys are spread evenly over their range, so their top bits place each one almost
-//! where it belongs: one counting pass on the top byte puts a few hundred shingles into
-//! buckets of about one, and an insertion sort finishes the job in linear time. A comparison
+//! where it belongs: one counting pass on the top bits (a byte, or for up to 1,024 keys as many
+//! bits as give two to four buckets per key) puts a few hundred shingles into buckets of about
+//! one, and an insertion sort finishes the job in linear time. A comparison
 //! sort spends about `log2 n` comparisons per key instead, and half of those are branches a
 //! predictor cannot guess on random keys.
 //!

@@ -27,7 +27,7 @@
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::radix;
-use crate::swar::{equal, in_range, lane_count, lanes, squeeze};
+use crate::swar::{equal, in_range, lane_count, lanes, squeeze, HIGH};
 
 /// Reusable shingling state: the normalized text and token boundaries of the last call.
 ///
@@ -174,18 +174,21 @@ impl Shingler {
         let (mut w, mut e, mut open) = (*at.0, *at.1, *at.2);
         let mut i = 0;
         while i < bytes.len() {
-            // News text is mostly ASCII: runs of it are mapped by a table, without decoding,
-            // in a loop of its own that keeps its state in registers.
-            let run = bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii())
-                .map_or(bytes.len(), |p| i + p);
-            // Eight bytes at a time while eight are left (see `crate::swar`): a token is a run
-            // of kept bytes, and the one space after it ends it. The table's classes, as lane
-            // masks: `ASCII_OUT` keeps letters and digits, and breaks at whitespace (without
-            // the vertical tab, as `u8::is_ascii_whitespace`), `-` and `/`.
-            while i + 8 <= run {
+            // News text is mostly ASCII: runs of it are mapped without decoding, in a loop of
+            // its own that keeps its state in registers.
+            //
+            // Eight bytes at a time while eight are left and all are ASCII (see
+            // `crate::swar`): a token is a run of kept bytes, and the one space after it ends
+            // it. The table's classes, as lane masks: `ASCII_OUT` keeps letters and digits,
+            // and breaks at whitespace (without the vertical tab, as
+            // `u8::is_ascii_whitespace`), `-` and `/`. The block's own high bits tell where
+            // the ASCII run ends: a search for the first non-ASCII byte before the loop read
+            // every run twice, a byte at a time.
+            while i + 8 <= bytes.len() {
                 let block = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+                if block & HIGH != 0 {
+                    break;
+                }
                 let kept = in_range(block | lanes(0x20), b'a', b'z') | in_range(block, b'0', b'9');
                 let breaks = (in_range(block, b'\t', b'\r') & !equal(block, 0x0b))
                     | equal(block, b' ')
@@ -208,6 +211,12 @@ impl Shingler {
                 open = !after_break;
                 i += 8;
             }
+            // The ASCII bytes left before the next character past ASCII, or the text's end:
+            // fewer than eight, by a table.
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(bytes.len(), |p| i + p);
             for &b in &bytes[i..run] {
                 let v = ASCII_OUT[b as usize];
                 let word = v > BREAK;
