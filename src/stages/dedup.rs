@@ -469,8 +469,8 @@ struct Features<'a> {
     words: usize,
     /// Borrowed from the bulk when it is in memory.
     text: Cow<'a, str>,
-    /// Hashes of the numbers in the text, sorted (see [`figures_agree`]); computed only when a
-    /// comparison with a short text needs them.
+    /// Hashes of the numbers in the text, in text order (see [`figures_agree`]); computed
+    /// only when a comparison needs them.
     figures: std::cell::OnceCell<Vec<u64>>,
     /// The same, sorted: what a comparison of two long texts needs (each text is compared
     /// with two others or more: sorted once, not once per comparison).
@@ -1247,7 +1247,8 @@ impl<'a> Lazy<'a> {
 /// A copy's band keys are its first's, so it shares every bucket with it and pairs with
 /// everything its first pairs with: in a syndicated corpus whole reprints are over a quarter
 /// of the documents, and their bucket pairs (quadratic in a story's reprints, once per band)
-/// were half the document level's. Each copy is joined to its first instead, with a pair
+/// were three quarters of the document level's (on the 75 MB corpus, 1.62 million over the 25
+/// bands with them, 0.38 million without). Each copy is joined to its first instead, with a pair
 /// that verification settles without comparing shingles; every other pair of the copy would
 /// have been verified exactly as its first's was, so the components are the same.
 fn exact_copies(items: &Items, active: &[bool]) -> (Vec<bool>, Vec<(u32, u32)>) {
