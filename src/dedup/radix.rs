@@ -63,64 +63,38 @@ pub fn sort<T: HashKey>(v: &mut [T], scratch: &mut Vec<T>) {
         scratch.resize(v.len(), v[0]);
     }
     if v.len() <= WIDE_MAX {
-        by_top_bits(v, scratch);
+        // ceil(log2 n) + 1 bits: 2n to 4n buckets, and never under a byte's 256 (see
+        // [`WIDE_MAX`]).
+        match usize::BITS - (v.len() - 1).leading_zeros() + 1 {
+            ..=8 => by_digit::<T, 257>(v, scratch, 56),
+            9 => by_digit::<T, 513>(v, scratch, 55),
+            10 => by_digit::<T, 1025>(v, scratch, 54),
+            _ => by_digit::<T, 2049>(v, scratch, 53),
+        }
     } else {
-        by_byte(v, scratch, 56);
+        by_digit::<T, 257>(v, scratch, 56);
     }
 }
 
-/// Up to this many keys, one pass on a wider top digit ([`by_top_bits`]) sorts them.
+/// Up to this many keys, the first pass reads a digit wider than a byte: two to four buckets
+/// per key, then the insertion sort. With a byte's 256 buckets, the few hundred shingles of a
+/// text left two or three keys in a bucket, and the insertion sort's inner loop stopped after a
+/// number of steps that no predictor can guess: one mispredicted branch per key. With most
+/// buckets holding one key or none, the loop mostly stops at once: 0.9% of the 75 MB corpus's
+/// cycles, ABBA (four to eight buckets per key: more counting, no better).
 const WIDE_MAX: usize = 1024;
 
-/// Sorts `v` (at most [`WIDE_MAX`] keys) by one counting pass on their top bits, two to four
-/// buckets per key, then the insertion sort. With a byte's 256 buckets, the few hundred
-/// shingles of a text left two or three keys in a bucket, and the insertion sort's inner loop
-/// stopped after a number of steps that no predictor can guess: one mispredicted branch per
-/// key. With most buckets holding one key or none, the loop mostly stops at once: 0.9% of the
-/// 75 MB corpus's cycles, ABBA (four to eight buckets per key: more counting, no better).
-fn by_top_bits<T: HashKey>(v: &mut [T], tmp: &mut [T]) {
+/// Sorts `v`, whose keys agree above the digit at `shift`, by that digit (`R - 1` buckets, a
+/// power of two: a byte's 256 but for the first pass of a short list), then each long bucket
+/// by the bytes below. `tmp` holds at least `v.len()` elements, its contents unused.
+fn by_digit<T: HashKey, const R: usize>(v: &mut [T], tmp: &mut [T], shift: u32) {
     let n = v.len();
-    // ceil(log2 n) + 1 bits: 2n to 4n buckets, and never under a byte's 256.
-    let bits = (usize::BITS - (n - 1).leading_zeros() + 1).clamp(8, 12);
-    let shift = 64 - bits;
-    let digit = |x: &T| (x.key() >> shift) as usize;
-    let mut starts = [0usize; (1 << 12) + 1];
-    let starts = &mut starts[..(1 << bits) + 1];
+    let digit = |x: &T| ((x.key() >> shift) as usize) & (R - 2);
+    let mut starts = [0usize; R];
     for x in v.iter() {
         starts[digit(x) + 1] += 1;
     }
-    for d in 0..1 << bits {
-        starts[d + 1] += starts[d];
-    }
-    let tmp = &mut tmp[..n];
-    for x in v.iter() {
-        let d = digit(x);
-        tmp[starts[d]] = *x;
-        starts[d] += 1;
-    }
-    v.copy_from_slice(tmp);
-    // Buckets are in order; a skewed input's long bucket is sorted on its own first.
-    let mut from = 0;
-    for &to in starts.iter().take(1 << bits) {
-        if to - from > SMALL {
-            v[from..to].sort_unstable();
-        }
-        from = to;
-    }
-    insertion_sort(v);
-}
-
-/// Sorts `v`, whose keys agree above bit `shift + 8`, by the byte at `shift` and then each
-/// long bucket by the bytes below. `tmp` holds at least `v.len()` elements, its contents
-/// unused.
-fn by_byte<T: HashKey>(v: &mut [T], tmp: &mut [T], shift: u32) {
-    let n = v.len();
-    let digit = |x: &T| ((x.key() >> shift) & 0xff) as usize;
-    let mut starts = [0usize; 257];
-    for x in v.iter() {
-        starts[digit(x) + 1] += 1;
-    }
-    for d in 0..256 {
+    for d in 0..R - 1 {
         starts[d + 1] += starts[d];
     }
     let tmp = &mut tmp[..n];
@@ -131,15 +105,15 @@ fn by_byte<T: HashKey>(v: &mut [T], tmp: &mut [T], shift: u32) {
         at[d] += 1;
     }
     v.copy_from_slice(tmp);
-    for d in 0..256 {
+    for d in 0..R - 1 {
         let bucket = starts[d]..starts[d + 1];
         if bucket.len() > SMALL {
-            if shift == 0 || bucket.len() < COMPARE_BELOW {
+            if shift < 8 || bucket.len() < COMPARE_BELOW {
                 // Every key byte is read (what is left are equal keys, ordered by the rest),
                 // or too few are left for another pass to pay.
                 v[bucket].sort_unstable();
             } else {
-                by_byte(&mut v[bucket.clone()], &mut tmp[bucket], shift - 8);
+                by_digit::<T, 257>(&mut v[bucket.clone()], &mut tmp[bucket], shift - 8);
             }
         }
     }
