@@ -162,22 +162,12 @@ fn xxh3_map<K, V>(n: usize) -> HashMap<K, V, xxhash_rust::xxh3::Xxh3DefaultBuild
 /// filled in input order cost 20 ms of one thread on the 75 MB corpus.
 fn first_of_each_text(docs: &[Doc], hashes: &[u64]) -> Vec<u32> {
     let mut order: Vec<(u64, u32)> = hashes.iter().zip(0u32..).map(|(&h, i)| (h, i)).collect();
-    crate::dedup::radix::sort(&mut order, &mut Vec::new());
-    let len = |i: u32| joined_len(&docs[i as usize].paragraphs);
     let mut candidate: Vec<u32> = (0..docs.len() as u32).collect();
-    // (length, first member) of the lengths met in the current group: one, but for a collision.
-    let mut leaders: Vec<(usize, u32)> = Vec::new();
-    for group in order.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-        leaders.clear();
-        // Members come in input order: the first of each length leads it.
-        for &(_, i) in group {
-            let l = len(i);
-            match leaders.iter().find(|&&(m, _)| m == l) {
-                Some(&(_, first)) => candidate[i as usize] = first,
-                None => leaders.push((l, i)),
-            }
-        }
-    }
+    for_each_later_copy(
+        &mut order,
+        |i| joined_len(&docs[i as usize].paragraphs),
+        |first, i| candidate[i as usize] = first,
+    );
     candidate
         .par_iter()
         .enumerate()
@@ -191,6 +181,31 @@ fn first_of_each_text(docs: &[Doc], hashes: &[u64]) -> Vec<u32> {
             }
         })
         .collect()
+}
+
+/// Groups `order`, `(hash, id)` pairs, by hash (a radix sort: the hashes are hashes) and calls
+/// `copy(first, id)` for each id whose hash and length `len(id)` an earlier id has: `first` is
+/// the earliest such. Neither the texts nor anything else is compared: the caller decides what
+/// a copy found this way is.
+fn for_each_later_copy<L: PartialEq>(
+    order: &mut [(u64, u32)],
+    len: impl Fn(u32) -> L,
+    mut copy: impl FnMut(u32, u32),
+) {
+    crate::dedup::radix::sort(order, &mut Vec::new());
+    // (length, first id) of the lengths met in the current group: one, but for a collision.
+    let mut firsts: Vec<(L, u32)> = Vec::new();
+    for group in order.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        firsts.clear();
+        // Members come in id order: the first of each length leads it.
+        for &(_, i) in group {
+            let l = len(i);
+            match firsts.iter().find(|(m, _)| *m == l) {
+                Some(&(_, first)) => copy(first, i),
+                None => firsts.push((l, i)),
+            }
+        }
+    }
 }
 
 /// The band-major keys of `n` items (band `b` at `b * n + i`) cut for blocks of `block`
@@ -1256,25 +1271,16 @@ fn exact_copies(items: &Items, active: &[bool]) -> (Vec<bool>, Vec<(u32, u32)>) 
         .filter(|&i| active[i])
         .map(|i| (items.hash[i], i as u32))
         .collect();
-    crate::dedup::radix::sort(&mut order, &mut Vec::new());
     let mut banded = active.to_vec();
     let mut copies = Vec::new();
-    // (length, first item) of the lengths met in the current group: one, but for a collision.
-    let mut firsts: Vec<(u32, u32)> = Vec::new();
-    for group in order.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-        firsts.clear();
-        // Members come in item order: the first of each length leads it.
-        for &(_, i) in group {
-            let len = items.len[i as usize];
-            match firsts.iter().find(|&&(l, _)| l == len) {
-                Some(&(_, first)) => {
-                    banded[i as usize] = false;
-                    copies.push((first, i));
-                }
-                None => firsts.push((len, i)),
-            }
-        }
-    }
+    for_each_later_copy(
+        &mut order,
+        |i| items.len[i as usize],
+        |first, i| {
+            banded[i as usize] = false;
+            copies.push((first, i));
+        },
+    );
     crate::dedup::radix::sort_pairs(&mut copies, &mut Vec::new());
     (banded, copies)
 }
@@ -1814,26 +1820,27 @@ impl DedupStage {
         };
         let bands: Vec<usize> = (0..self.bands()).collect();
         // Each group's pairs are merged into the whole while the next group is bucketed.
-        let merge = |mut pairs: Vec<(u32, u32)>, found: Vec<io::Result<Vec<(u32, u32)>>>| {
-            for f in found {
-                pairs = merge_sorted(&pairs, &f?);
-            }
-            Ok::<_, io::Error>(pairs)
+        let merge = |pairs: Vec<(u32, u32)>, found: Option<io::Result<Vec<(u32, u32)>>>| {
+            Ok::<_, io::Error>(match found {
+                None => pairs,
+                Some(found) if pairs.is_empty() => found?,
+                Some(found) => merge_sorted(&pairs, &found?),
+            })
         };
         let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut pending = Vec::new();
+        let mut pending = None;
         for group in bands.chunks(group as usize) {
             let (merged, found) = rayon::join(
-                || merge(std::mem::take(&mut pairs), std::mem::take(&mut pending)),
+                || merge(std::mem::take(&mut pairs), pending.take()),
                 || {
-                    vec![group
+                    group
                         .par_iter()
                         .map(|&b| band_pairs(b))
-                        .try_reduce(Vec::new, |a, b| Ok(merge_sorted(&a, &b)))]
+                        .try_reduce(Vec::new, |a, b| Ok(merge_sorted(&a, &b)))
                 },
             );
             pairs = merged?;
-            pending = found;
+            pending = Some(found);
         }
         let mut pairs = merge(pairs, pending)?;
         if !copies.is_empty() {
