@@ -606,7 +606,8 @@ pub fn run(config: &Config, options: RunOptions) -> Result<RunOutput, PipelineEr
     part.read_rejected.splice(0..0, found.rejected);
     part.skipped = found.skipped;
     if let Some(bar) = &options.progress {
-        bar.set_length(3 * part.raw_docs as u64);
+        // One tick per document as it is decoded, one as it is cleaned (`clean`).
+        bar.set_length(2 * part.raw_docs as u64);
         bar.set_position(part.raw_docs as u64);
     }
     timer.lap("read+decode");
